@@ -1,0 +1,128 @@
+#include "consumer/consumer_config.hpp"
+
+#include <CLI/CLI.hpp>
+#include <unistd.h>
+
+#include <array>
+
+#include "common/settings.hpp"
+
+namespace eventsink {
+namespace {
+
+std::string default_instance() {
+  std::array<char, 256> host{};
+  if (gethostname(host.data(), host.size() - 1) != 0) {
+    host = {'e', 'v', 'e', 'n', 't', 's', 'i', 'n', 'k'};
+  }
+  return std::string(host.data()) + "-" + std::to_string(getpid());
+}
+
+}  // namespace
+
+CommandLine parse_consumer_command_line(int argc, char** argv) {
+  ConsumerConfig config;
+  const Endpoints endpoints = endpoints_from_environment();
+  config.brokers = endpoints.brokers;
+  config.group = endpoints.group;
+  config.topics = {endpoints.kafka_topic};
+  config.database_url = endpoints.database_url;
+  config.http_port = endpoints.http_port;
+  config.instance = default_instance();
+
+  CLI::App app{"eventsink-consumer: stores Kafka events in PostgreSQL with exactly-once effect"};
+  app.option_defaults()->always_capture_default();
+  app.add_option("--brokers", config.brokers, "Kafka bootstrap servers (EVENTSINK_BROKERS)");
+  app.add_option("--group", config.group, "Consumer group id (EVENTSINK_GROUP)");
+  app.add_option("--topic", config.topics,
+                 "Kafka topic to consume; repeat for several; '^regex' for a pattern "
+                 "(EVENTSINK_KAFKA_TOPIC)");
+  app.add_option("--database-url", config.database_url,
+                 "libpq connection URL (EVENTSINK_DATABASE_URL)");
+  app.add_option("--workers", config.workers, "Worker threads, each its own group member")
+      ->envname("EVENTSINK_WORKERS")
+      ->check(CLI::Range(1, 64));
+  app.add_option("--batch-size", config.batch_records, "Most records in one transaction")
+      ->envname("EVENTSINK_BATCH_SIZE")
+      ->check(CLI::Range(1, 1000000));
+  int linger_ms = static_cast<int>(config.batch_linger.count());
+  app.add_option("--batch-linger-ms", linger_ms,
+                 "Longest wait for a batch to fill after its first record")
+      ->envname("EVENTSINK_BATCH_LINGER_MS")
+      ->check(CLI::Range(0, 60000));
+  app.add_option("--http-port", config.http_port,
+                 "Port of /health, /stats, /metrics, ...; 0 serves no HTTP (EVENTSINK_HTTP_PORT)")
+      ->check(CLI::Range(0, 65535));
+  app.add_option("--http-address", config.http_address, "Address the HTTP server binds")
+      ->envname("EVENTSINK_HTTP_ADDRESS");
+  std::vector<std::string> properties;
+  app.add_option("-X", properties, "librdkafka property key=value, as kcat's -X (repeatable)");
+  app.add_option("--log-level", config.log_level, "trace, debug, info, warn, error, critical, off")
+      ->envname("EVENTSINK_LOG_LEVEL");
+  std::string log_format = "text";
+  app.add_option("--log-format", log_format, "text or json")
+      ->envname("EVENTSINK_LOG_FORMAT")
+      ->check(CLI::IsMember({"text", "json"}));
+  app.add_option("--instance", config.instance,
+                 "Name of this process in logs, Kafka client.id and partition claims");
+  app.add_flag("--migrate-only", config.migrate_only, "Apply the schema migrations and exit");
+
+  try {
+    app.parse(argc, argv);
+    config.batch_linger = std::chrono::milliseconds(linger_ms);
+    config.log_format = parse_log_format(log_format);
+    for (const auto& property : properties) {
+      config.kafka_overrides.push_back(kafka::parse_property(property));
+    }
+    validate(config);
+  } catch (const CLI::ParseError& error) {
+    return CommandLine{.config = std::nullopt, .exit_code = app.exit(error)};
+  } catch (const std::invalid_argument& error) {
+    std::fprintf(stderr, "eventsink-consumer: %s\n", error.what());
+    return CommandLine{.config = std::nullopt, .exit_code = 2};
+  }
+  return CommandLine{.config = std::move(config), .exit_code = 0};
+}
+
+void validate(const ConsumerConfig& config) {
+  if (config.brokers.empty()) {
+    throw kafka::ConfigError("--brokers (EVENTSINK_BROKERS) is empty");
+  }
+  if (config.group.empty()) {
+    throw kafka::ConfigError("--group (EVENTSINK_GROUP) is empty");
+  }
+  if (config.topics.empty() || config.topics.front().empty()) {
+    throw kafka::ConfigError("--topic (EVENTSINK_KAFKA_TOPIC) is empty");
+  }
+  if (config.database_url.empty()) {
+    throw kafka::ConfigError("--database-url (EVENTSINK_DATABASE_URL) is empty");
+  }
+  for (const auto& [key, value] : config.kafka_overrides) {
+    if (key == "enable.auto.commit" && value != "false") {
+      throw kafka::ConfigError(
+          "-X enable.auto.commit must stay false: offsets are committed after PostgreSQL");
+    }
+  }
+  // librdkafka knows its own keys and values: let it judge them now, not in a worker thread.
+  kafka::make_conf(consumer_properties(config, 0));
+}
+
+kafka::Properties consumer_properties(const ConsumerConfig& config, int index) {
+  kafka::Properties properties = {
+      {"bootstrap.servers", config.brokers},
+      {"group.id", config.group},
+      {"client.id", config.instance + "-w" + std::to_string(index)},
+      // PostgreSQL is the source of truth for positions; Kafka commits follow it, by hand.
+      {"enable.auto.commit", "false"},
+      {"enable.auto.offset.store", "false"},
+      {"auto.offset.reset", "earliest"},
+      // Eager assignment: see kafka_consumer.hpp.
+      {"partition.assignment.strategy", "range,roundrobin"},
+      {"enable.partition.eof", "false"},
+      // Bound the prefetch queue (librdkafka's default allows 64 MiB per worker).
+      {"queued.max.messages.kbytes", "16384"},
+  };
+  return kafka::merge_properties(std::move(properties), config.kafka_overrides);
+}
+
+}  // namespace eventsink

@@ -1,0 +1,119 @@
+#include "consumer/consumer_probe.hpp"
+
+#include <string>
+
+namespace eventsink {
+namespace {
+
+prometheus::Family<prometheus::Counter>& counter(prometheus::Registry& registry,
+                                                 const std::string& name,
+                                                 const std::string& help) {
+  return prometheus::BuildCounter().Name(name).Help(help).Register(registry);
+}
+
+prometheus::Family<prometheus::Gauge>& gauge(prometheus::Registry& registry,
+                                             const std::string& name, const std::string& help) {
+  return prometheus::BuildGauge().Name(name).Help(help).Register(registry);
+}
+
+prometheus::Histogram& histogram(prometheus::Registry& registry, const std::string& name,
+                                 const std::string& help,
+                                 prometheus::Histogram::BucketBoundaries buckets) {
+  return prometheus::BuildHistogram().Name(name).Help(help).Register(registry).Add(
+      {}, std::move(buckets));
+}
+
+const prometheus::Histogram::BucketBoundaries kSecondsBuckets = {
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+
+}  // namespace
+
+ConsumerProbe::ConsumerProbe(prometheus::Registry& registry)
+    : records_consumed_(counter(registry, "eventsink_consumer_records_consumed_total",
+                                "Kafka records read by the workers, redeliveries included")
+                            .Add({})),
+      events_inserted_(counter(registry, "eventsink_consumer_events_inserted_total",
+                               "Events stored for the first time (unique events)")
+                           .Add({})),
+      duplicates_(counter(registry, "eventsink_consumer_duplicates_total",
+                          "Valid records whose (topic, event_id) was already stored")
+                      .Add({})),
+      redeliveries_skipped_(
+          counter(registry, "eventsink_consumer_redeliveries_skipped_total",
+                  "Records below the stored offset of their partition, skipped unprocessed")
+              .Add({})),
+      stale_records_dropped_(
+          counter(registry, "eventsink_consumer_stale_records_dropped_total",
+                  "Records of partitions this worker no longer owns, dropped unprocessed")
+              .Add({})),
+      dead_letters_(counter(registry, "eventsink_consumer_dead_letters_total",
+                            "Invalid records written to the dead_letters table, by reason")),
+      batches_(counter(registry, "eventsink_consumer_batches_total",
+                       "Batches whose transaction committed")
+                   .Add({})),
+      batch_records_(histogram(registry, "eventsink_consumer_batch_records",
+                               "Records per committed batch",
+                               {1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000})),
+      transaction_seconds_(histogram(registry, "eventsink_consumer_transaction_seconds",
+                                     "Duration of a batch's PostgreSQL transaction",
+                                     kSecondsBuckets)),
+      end_to_end_seconds_(histogram(registry, "eventsink_consumer_end_to_end_seconds",
+                                    "From a record's Kafka timestamp to its batch's commit",
+                                    kSecondsBuckets)),
+      fenced_partitions_(
+          counter(registry, "eventsink_consumer_fenced_partitions_total",
+                  "Partitions whose batch was refused because another worker claimed them")
+              .Add({})),
+      batches_already_applied_(
+          counter(registry, "eventsink_consumer_batches_already_applied_total",
+                  "Batch retries that found their earlier attempt had committed")
+              .Add({})),
+      database_errors_(counter(registry, "eventsink_consumer_database_errors_total",
+                               "PostgreSQL errors, by kind (connection, conflict, data, other)")),
+      retries_(counter(registry, "eventsink_consumer_retries_total",
+                       "Batch transactions retried after a database error")
+                   .Add({})),
+      rebalances_(counter(registry, "eventsink_consumer_rebalances_total",
+                          "Partition assignments and revocations, by kind")),
+      assigned_partitions_(gauge(registry, "eventsink_consumer_assigned_partitions",
+                                 "Partitions currently assigned to this process's workers")
+                               .Add({})),
+      lag_(gauge(registry, "eventsink_consumer_lag_records",
+                 "Records between the partition's high watermark and the stored offset")),
+      last_commit_(gauge(registry, "eventsink_consumer_last_commit_timestamp_seconds",
+                         "Unix time of the last committed batch")
+                       .Add({})) {}
+
+void ConsumerProbe::batch_committed(std::size_t records, std::int64_t events,
+                                    std::int64_t inserted,
+                                    std::chrono::duration<double> transaction_time) {
+  batches_.Increment();
+  batch_records_.Observe(double(records));
+  events_inserted_.Increment(double(inserted));
+  duplicates_.Increment(double(events - inserted));
+  transaction_seconds_.Observe(transaction_time.count());
+  last_commit_.SetToCurrentTime();
+}
+
+void ConsumerProbe::end_to_end_latency(std::chrono::duration<double> latency) {
+  end_to_end_seconds_.Observe(latency.count());
+}
+
+void ConsumerProbe::dead_lettered(std::string_view reason_code) {
+  dead_letters_.Add({{"reason", std::string(reason_code)}}).Increment();
+}
+
+void ConsumerProbe::database_error(std::string_view kind) {
+  database_errors_.Add({{"kind", std::string(kind)}}).Increment();
+}
+
+void ConsumerProbe::rebalance(std::string_view kind) {
+  rebalances_.Add({{"kind", std::string(kind)}}).Increment();
+}
+
+void ConsumerProbe::lag(const TopicPartition& tp, std::int64_t records) {
+  lag_.Add({{"topic", tp.topic}, {"partition", std::to_string(tp.partition)}})
+      .Set(double(records));
+}
+
+}  // namespace eventsink

@@ -1,0 +1,149 @@
+#include "consumer/kafka_consumer.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <map>
+#include <stdexcept>
+#include <utility>
+
+namespace eventsink {
+namespace {
+
+std::vector<TopicPartition> to_vector(const rd_kafka_topic_partition_list_t* list) {
+  std::vector<TopicPartition> result;
+  result.reserve(static_cast<std::size_t>(list->cnt));
+  for (int i = 0; i < list->cnt; ++i) {
+    result.push_back({list->elems[i].topic, list->elems[i].partition});
+  }
+  return result;
+}
+
+kafka::PartitionListHandle to_list(const std::vector<TopicPartition>& partitions) {
+  kafka::PartitionListHandle list(
+      rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
+  for (const auto& tp : partitions) {
+    rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition);
+  }
+  return list;
+}
+
+}  // namespace
+
+KafkaConsumer::KafkaConsumer(const kafka::Properties& properties, AssignHandler on_assign,
+                             RevokeHandler on_revoke)
+    : on_assign_(std::move(on_assign)), on_revoke_(std::move(on_revoke)) {
+  auto conf = kafka::make_conf(properties);
+  rd_kafka_conf_set_opaque(conf.get(), this);
+  rd_kafka_conf_set_rebalance_cb(conf.get(), &KafkaConsumer::rebalance_trampoline);
+  std::array<char, 512> error{};
+  // rd_kafka_new takes ownership of the configuration only when it succeeds.
+  client_.reset(rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), error.data(), error.size()));
+  if (!client_) {
+    throw kafka::ConfigError(std::string("cannot create Kafka consumer: ") + error.data());
+  }
+  conf.release();
+  // Route the main event queue into the consumer queue, so poll() serves everything.
+  rd_kafka_poll_set_consumer(client_.get());
+}
+
+KafkaConsumer::~KafkaConsumer() { close(); }
+
+void KafkaConsumer::subscribe(const std::vector<std::string>& topics) {
+  kafka::PartitionListHandle list(rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
+  for (const auto& topic : topics) {
+    rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), RD_KAFKA_PARTITION_UA);
+  }
+  if (const auto error = rd_kafka_subscribe(client_.get(), list.get()); error) {
+    throw std::runtime_error("cannot subscribe: " + kafka::error_text(error));
+  }
+}
+
+kafka::MessageHandle KafkaConsumer::poll(std::chrono::milliseconds timeout) {
+  return kafka::MessageHandle(
+      rd_kafka_consumer_poll(client_.get(), static_cast<int>(timeout.count())));
+}
+
+void KafkaConsumer::commit_async(
+    const std::vector<std::pair<TopicPartition, std::int64_t>>& next_offsets) {
+  if (next_offsets.empty()) {
+    return;
+  }
+  kafka::PartitionListHandle list(
+      rd_kafka_topic_partition_list_new(static_cast<int>(next_offsets.size())));
+  for (const auto& [tp, offset] : next_offsets) {
+    rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition)->offset = offset;
+  }
+  if (const auto error = rd_kafka_commit(client_.get(), list.get(), /*async=*/1); error) {
+    spdlog::debug("Kafka offset commit not sent: {}", kafka::error_text(error));
+  }
+}
+
+void KafkaConsumer::pause(const std::vector<TopicPartition>& partitions) {
+  auto list = to_list(partitions);
+  rd_kafka_pause_partitions(client_.get(), list.get());
+}
+
+std::optional<std::int64_t> KafkaConsumer::cached_high_watermark(const TopicPartition& tp) const {
+  std::int64_t low = 0;
+  std::int64_t high = 0;
+  if (rd_kafka_get_watermark_offsets(client_.get(), tp.topic.c_str(), tp.partition, &low,
+                                     &high) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+      high < 0) {
+    return std::nullopt;
+  }
+  return high;
+}
+
+void KafkaConsumer::close() {
+  if (closed_ || !client_) {
+    return;
+  }
+  closed_ = true;
+  if (const auto error = rd_kafka_consumer_close(client_.get()); error) {
+    spdlog::warn("closing the Kafka consumer: {}", kafka::error_text(error));
+  }
+}
+
+void KafkaConsumer::rebalance_trampoline(rd_kafka_t* /*client*/, rd_kafka_resp_err_t reason,
+                                         rd_kafka_topic_partition_list_t* partitions,
+                                         void* opaque) {
+  static_cast<KafkaConsumer*>(opaque)->rebalance(reason, partitions);
+}
+
+void KafkaConsumer::rebalance(rd_kafka_resp_err_t reason,
+                              rd_kafka_topic_partition_list_t* partitions) {
+  // librdkafka cannot propagate exceptions through its C callback: contain them here, and give
+  // up the assignment so that a failure never leaves the consumer fetching unclaimed partitions.
+  try {
+    if (reason == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+      const auto starts = on_assign_(to_vector(partitions));
+      if (!starts) {
+        rd_kafka_assign(client_.get(), nullptr);
+        return;
+      }
+      std::map<TopicPartition, std::optional<std::int64_t>> by_partition;
+      for (const auto& start : *starts) {
+        by_partition[start.tp] = start.offset;
+      }
+      for (int i = 0; i < partitions->cnt; ++i) {
+        auto& element = partitions->elems[i];
+        const auto offset = by_partition.at({element.topic, element.partition});
+        element.offset = offset ? *offset : RD_KAFKA_OFFSET_INVALID;
+      }
+      if (const auto error = rd_kafka_assign(client_.get(), partitions); error) {
+        spdlog::error("assigning partitions failed: {}", kafka::error_text(error));
+      }
+      // A partition this consumer fenced earlier may still be paused from then.
+      rd_kafka_resume_partitions(client_.get(), partitions);
+    } else {
+      on_revoke_(to_vector(partitions));
+      rd_kafka_assign(client_.get(), nullptr);
+    }
+  } catch (const std::exception& error) {
+    spdlog::error("rebalance handling failed, giving up the assignment: {}", error.what());
+    rd_kafka_assign(client_.get(), nullptr);
+  }
+}
+
+}  // namespace eventsink

@@ -1,0 +1,154 @@
+// eventsink-consumer: the consumer service. Runs the group's workers and the HTTP API.
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <csignal>
+#include <ctime>
+#include <stop_token>
+#include <thread>
+#include <vector>
+
+#include "common/settings.hpp"
+#include "consumer/backoff.hpp"
+#include "consumer/consumer_config.hpp"
+#include "consumer/consumer_probe.hpp"
+#include "consumer/health_check.hpp"
+#include "consumer/http_server.hpp"
+#include "consumer/migrations.hpp"
+#include "consumer/worker.hpp"
+
+namespace {
+
+using namespace eventsink;
+
+// Blocks SIGINT and SIGTERM in this thread and every thread started after, so that they are
+// only ever taken by wait_for_signal() instead of interrupting a worker mid-transaction.
+sigset_t block_termination_signals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return signals;
+}
+
+// Returns when a termination signal arrives or `stop` is requested (a worker failed).
+void wait_for_signal(const sigset_t& signals, const std::stop_source& stop) {
+  const timespec tick{.tv_sec = 0, .tv_nsec = 200'000'000};
+  while (!stop.stop_requested()) {
+    if (const int signal = sigtimedwait(&signals, nullptr, &tick); signal > 0) {
+      spdlog::info("received {}, shutting down", signal == SIGINT ? "SIGINT" : "SIGTERM");
+      return;
+    }
+  }
+}
+
+// Applies the schema, retrying while the database is unreachable. Returns false when stopped.
+bool migrate(const ConsumerConfig& config, const std::stop_source& stop) {
+  Backoff backoff(config.retry_initial, config.retry_max);
+  for (;;) {
+    try {
+      pqxx::connection connection(config.database_url);
+      const int applied = apply_migrations(connection);
+      spdlog::info("database schema is current ({} migration(s) applied now)", applied);
+      return true;
+    } catch (const std::exception& error) {
+      spdlog::error("cannot apply migrations to {}: {}", redact_database_url(config.database_url),
+                    error.what());
+    }
+    if (!backoff.wait(stop.get_token())) {
+      return false;
+    }
+  }
+}
+
+WorkerSettings worker_settings(const ConsumerConfig& config, int index) {
+  return WorkerSettings{
+      .database_url = config.database_url,
+      .consumer_group = config.group,
+      .topics = config.topics,
+      .kafka_properties = consumer_properties(config, index),
+      .owner = config.instance + "-w" + std::to_string(index),
+      .batch_records = config.batch_records,
+      .batch_linger = config.batch_linger,
+      .retry_initial = config.retry_initial,
+      .retry_max = config.retry_max,
+  };
+}
+
+int run(const ConsumerConfig& config) {
+  const sigset_t signals = block_termination_signals();
+  const auto started = std::chrono::steady_clock::now();
+  spdlog::info("eventsink-consumer {}: brokers {}, group '{}', database {}, {} worker(s)",
+               config.instance, config.brokers, config.group,
+               redact_database_url(config.database_url), config.workers);
+
+  std::stop_source stop;
+  if (!migrate(config, stop)) {
+    return 0;
+  }
+  if (config.migrate_only) {
+    return 0;
+  }
+
+  auto registry = std::make_shared<prometheus::Registry>();
+  ConsumerProbe probe(*registry);
+  HealthCheck health(config.database_url, config.brokers);
+  std::unique_ptr<HttpServer> http;
+  if (config.http_port != 0) {
+    http = std::make_unique<HttpServer>(
+        HttpServerOptions{.address = config.http_address, .port = config.http_port});
+    http->route("GET", "/metrics", [registry](const HttpRequest&) {
+      return HttpResponse{.status = 200,
+                          .body = prometheus::TextSerializer().Serialize(registry->Collect()),
+                          .content_type = "text/plain; version=0.0.4; charset=utf-8",
+                          .headers = {}};
+    });
+    http->route("GET", "/health", [&health, started](const HttpRequest&) {
+      const auto report = health.check();
+      const auto uptime =
+          std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started);
+      return HttpResponse::json(report.healthy ? 200 : 503, report.to_json(uptime));
+    });
+    spdlog::info("HTTP API on {}:{}", config.http_address, config.http_port);
+  }
+
+  std::atomic<bool> worker_failed = false;
+  {
+    std::vector<std::jthread> workers;
+    for (int index = 0; index < config.workers; ++index) {
+      workers.emplace_back([&, index] {
+        try {
+          Worker worker(worker_settings(config, index), probe);
+          worker.run(stop.get_token());
+        } catch (const std::exception& error) {
+          spdlog::critical("worker {} stopped: {}", index, error.what());
+          worker_failed = true;
+          stop.request_stop();
+        }
+      });
+    }
+    wait_for_signal(signals, stop);
+    stop.request_stop();
+  }  // joins the workers: each finishes its batch in flight and leaves the group
+  spdlog::info("stopped");
+  return worker_failed ? 1 : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto command_line = eventsink::parse_consumer_command_line(argc, argv);
+  if (!command_line.config) {
+    return command_line.exit_code;
+  }
+  try {
+    eventsink::configure_logging(command_line.config->log_level, command_line.config->log_format);
+    return run(*command_line.config);
+  } catch (const std::exception& error) {
+    spdlog::critical("{}", error.what());
+    return 1;
+  }
+}

@@ -1,0 +1,74 @@
+#include "consumer/partition_tracker.hpp"
+
+#include <string>
+
+namespace eventsink {
+
+std::string to_string(const TopicPartition& tp) {
+  return tp.topic + "[" + std::to_string(tp.partition) + "]";
+}
+
+void PartitionTracker::claim(const TopicPartition& tp, std::int64_t epoch,
+                             std::optional<std::int64_t> stored_next) {
+  partitions_[tp] = PartitionOwnership{
+      .epoch = epoch, .stored_next = stored_next, .position = stored_next, .fenced = false};
+}
+
+void PartitionTracker::release(const TopicPartition& tp) { partitions_.erase(tp); }
+
+void PartitionTracker::fence(const TopicPartition& tp) {
+  if (auto it = partitions_.find(tp); it != partitions_.end()) {
+    it->second.fenced = true;
+  }
+}
+
+PartitionTracker::Admission PartitionTracker::admit(const TopicPartition& tp,
+                                                    std::int64_t offset) {
+  const auto it = partitions_.find(tp);
+  if (it == partitions_.end()) {
+    return Admission::kNotOwned;
+  }
+  auto& state = it->second;
+  if (state.fenced) {
+    return Admission::kFenced;
+  }
+  if (state.position && offset < *state.position) {
+    return Admission::kRedelivery;
+  }
+  // A jump forward (offset > position) is legitimate: retention, compaction and transaction
+  // markers all leave holes in the offset sequence.
+  state.position = offset + 1;
+  return Admission::kAccept;
+}
+
+void PartitionTracker::committed(const TopicPartition& tp, std::int64_t next_offset) {
+  if (auto it = partitions_.find(tp); it != partitions_.end()) {
+    it->second.stored_next = next_offset;
+    if (!it->second.position || *it->second.position < next_offset) {
+      it->second.position = next_offset;
+    }
+  }
+}
+
+void PartitionTracker::rewind(const TopicPartition& tp) {
+  if (auto it = partitions_.find(tp); it != partitions_.end()) {
+    it->second.position = it->second.stored_next;
+  }
+}
+
+const PartitionOwnership* PartitionTracker::find(const TopicPartition& tp) const {
+  const auto it = partitions_.find(tp);
+  return it == partitions_.end() ? nullptr : &it->second;
+}
+
+std::vector<TopicPartition> PartitionTracker::owned() const {
+  std::vector<TopicPartition> result;
+  for (const auto& [tp, state] : partitions_) {
+    if (!state.fenced) {
+      result.push_back(tp);
+    }
+  }
+  return result;
+}
+
+}  // namespace eventsink

@@ -1,0 +1,274 @@
+#include "consumer/sink_writer.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <tuple>
+#include <utility>
+
+namespace eventsink {
+namespace {
+
+// A session-local staging table: COPY is the fastest way into PostgreSQL, and a temporary table
+// is private to the connection, so workers never see each other's staged rows. ON COMMIT DELETE
+// ROWS empties it at the end of every transaction, committed or not.
+constexpr const char* kCreateStaging = R"sql(
+CREATE TEMP TABLE IF NOT EXISTS batch_events (
+    topic           text,
+    event_id        text,
+    event_time      timestamptz,
+    source          text,
+    payload         jsonb,
+    kafka_topic     text,
+    kafka_partition integer,
+    kafka_offset    bigint
+) ON COMMIT DELETE ROWS
+)sql";
+
+constexpr const char* kAdvanceOffset = R"sql(
+UPDATE partition_offsets
+   SET next_offset = $5, updated_at = now()
+ WHERE consumer_group = $1 AND kafka_topic = $2 AND kafka_partition = $3
+   AND owner_epoch = $4 AND next_offset IS NOT DISTINCT FROM $6::bigint
+)sql";
+
+constexpr const char* kReadOffset = R"sql(
+SELECT owner_epoch, next_offset FROM partition_offsets
+ WHERE consumer_group = $1 AND kafka_topic = $2 AND kafka_partition = $3
+)sql";
+
+// Inserts the staged events in key order (the lock order), then adds each topic's counts to its
+// stats row in topic order, and returns those counts. One round trip for the whole batch.
+constexpr const char* kInsertStaged = R"sql(
+WITH inserted AS (
+    INSERT INTO events (topic, event_id, event_time, source, payload,
+                        kafka_topic, kafka_partition, kafka_offset)
+    SELECT topic, event_id, event_time, source, payload, kafka_topic, kafka_partition, kafka_offset
+      FROM batch_events
+     ORDER BY topic, event_id, kafka_partition, kafka_offset
+    ON CONFLICT (topic, event_id) DO NOTHING
+    RETURNING topic
+), received AS (
+    SELECT topic, count(*) AS received FROM batch_events GROUP BY topic
+), fresh AS (
+    SELECT topic, count(*) AS fresh FROM inserted GROUP BY topic
+), counts AS (
+    SELECT r.topic, r.received, coalesce(f.fresh, 0) AS fresh
+      FROM received r LEFT JOIN fresh f USING (topic)
+), bumped AS (
+    INSERT INTO topic_stats AS s (topic, received, unique_events, duplicates)
+    SELECT topic, received, fresh, received - fresh FROM counts ORDER BY topic
+    ON CONFLICT (topic) DO UPDATE
+       SET received      = s.received + excluded.received,
+           unique_events = s.unique_events + excluded.unique_events,
+           duplicates    = s.duplicates + excluded.duplicates,
+           last_seen     = now()
+)
+SELECT topic, received, fresh FROM counts ORDER BY topic
+)sql";
+
+constexpr const char* kInsertOne = R"sql(
+INSERT INTO events (topic, event_id, event_time, source, payload,
+                    kafka_topic, kafka_partition, kafka_offset)
+VALUES ($1, $2, $3::timestamptz, $4, $5::jsonb, $6, $7, $8)
+ON CONFLICT (topic, event_id) DO NOTHING
+)sql";
+
+constexpr const char* kAddTopicCounts = R"sql(
+INSERT INTO topic_stats AS s (topic, received, unique_events, duplicates)
+VALUES ($1, $2::bigint, $3::bigint, $2::bigint - $3::bigint)
+ON CONFLICT (topic) DO UPDATE
+   SET received      = s.received + excluded.received,
+       unique_events = s.unique_events + excluded.unique_events,
+       duplicates    = s.duplicates + excluded.duplicates,
+       last_seen     = now()
+)sql";
+
+constexpr const char* kInsertDeadLetter = R"sql(
+INSERT INTO dead_letters (kafka_topic, kafka_partition, kafka_offset,
+                          record_key, record_value, reason_code, reason)
+VALUES ($1, $2, $3, decode($4, 'hex'), decode($5, 'hex'), $6, $7)
+ON CONFLICT (kafka_topic, kafka_partition, kafka_offset) DO NOTHING
+)sql";
+
+std::optional<std::string> hex(const std::optional<std::string>& bytes) {
+  if (!bytes) {
+    return std::nullopt;
+  }
+  static constexpr std::array<char, 16> kDigits = {'0', '1', '2', '3', '4', '5', '6', '7',
+                                                   '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
+  std::string text;
+  text.reserve(bytes->size() * 2);
+  for (const unsigned char byte : *bytes) {
+    text.push_back(kDigits[byte >> 4]);
+    text.push_back(kDigits[byte & 0x0f]);
+  }
+  return text;
+}
+
+}  // namespace
+
+SinkWriter::SinkWriter(pqxx::connection& connection, std::string consumer_group)
+    : connection_(connection), consumer_group_(std::move(consumer_group)) {
+  pqxx::nontransaction setup(connection_);
+  setup.exec0(kCreateStaging);
+  connection_.prepare("eventsink_advance_offset", kAdvanceOffset);
+  connection_.prepare("eventsink_read_offset", kReadOffset);
+  connection_.prepare("eventsink_insert_staged", kInsertStaged);
+  connection_.prepare("eventsink_insert_one", kInsertOne);
+  connection_.prepare("eventsink_add_topic_counts", kAddTopicCounts);
+  connection_.prepare("eventsink_insert_dead_letter", kInsertDeadLetter);
+}
+
+WriteResult SinkWriter::write(Batch& batch, const std::vector<OffsetAdvance>& offsets) {
+  try {
+    return write_once(batch, offsets, Mode::kBulk);
+  } catch (const pqxx::data_exception& error) {
+    spdlog::warn("PostgreSQL refused a batch of {} records ({}); retrying row by row",
+                 batch.size(), error.what());
+  } catch (const pqxx::check_violation& error) {
+    spdlog::warn("PostgreSQL refused a batch of {} records ({}); retrying row by row",
+                 batch.size(), error.what());
+  }
+  return write_once(batch, offsets, Mode::kRowByRow);
+}
+
+WriteResult SinkWriter::write_once(Batch& batch, const std::vector<OffsetAdvance>& offsets,
+                                   Mode mode) {
+  pqxx::work tx(connection_);
+  // Offsets first: the conditional update both checks ownership and locks the partition rows,
+  // so no other worker can claim them while this transaction is open.
+  if (auto fenced = advance_offsets(tx, offsets); !fenced.empty()) {
+    if (already_applied(tx, offsets)) {
+      WriteResult applied;
+      applied.status = WriteResult::Status::kAlreadyApplied;
+      return applied;
+    }
+    WriteResult refused;
+    refused.status = WriteResult::Status::kFenced;
+    refused.fenced = std::move(fenced);
+    return refused;
+  }
+  WriteResult result;
+  result.topics = mode == Mode::kBulk ? insert_events_bulk(tx, batch)
+                                      : insert_events_row_by_row(tx, batch);
+  insert_dead_letters(tx, batch);
+  result.dead_lettered = batch.dead_letters().size();
+  tx.commit();
+  return result;
+}
+
+std::vector<TopicPartition> SinkWriter::advance_offsets(
+    pqxx::work& tx, const std::vector<OffsetAdvance>& offsets) {
+  std::vector<TopicPartition> fenced;
+  for (const auto& advance : offsets) {  // sorted by partition: the lock order
+    const auto updated = tx.exec_prepared("eventsink_advance_offset", consumer_group_,
+                                          advance.tp.topic, advance.tp.partition, advance.epoch,
+                                          advance.new_next, advance.expected_next);
+    if (updated.affected_rows() != 1) {
+      fenced.push_back(advance.tp);
+    }
+  }
+  return fenced;
+}
+
+bool SinkWriter::already_applied(pqxx::work& tx, const std::vector<OffsetAdvance>& offsets) {
+  // If the connection broke after COMMIT reached the server, the batch is in and its retry finds
+  // every offset already at the batch's end under our own epoch. Anything else is a real fence.
+  return std::all_of(offsets.begin(), offsets.end(), [&](const OffsetAdvance& advance) {
+    const auto row = tx.exec_prepared("eventsink_read_offset", consumer_group_, advance.tp.topic,
+                                      advance.tp.partition);
+    return row.size() == 1 && row[0][0].as<std::int64_t>() == advance.epoch &&
+           !row[0][1].is_null() && row[0][1].as<std::int64_t>() == advance.new_next;
+  });
+}
+
+std::vector<TopicCounts> SinkWriter::insert_events_bulk(pqxx::work& tx, const Batch& batch) {
+  if (batch.events().empty()) {
+    return {};
+  }
+  {
+    pqxx::stream_to staging(tx, "batch_events",
+                            std::vector<std::string>{"topic", "event_id", "event_time", "source",
+                                                     "payload", "kafka_topic", "kafka_partition",
+                                                     "kafka_offset"});
+    for (const auto& [at, event] : batch.events()) {
+      staging << std::make_tuple(std::cref(event.topic), std::cref(event.event_id),
+                                 format_timestamp(event.timestamp), std::cref(event.source),
+                                 std::cref(event.payload_json), std::cref(at.kafka_topic),
+                                 at.partition, at.offset);
+    }
+    staging.complete();
+  }
+  std::vector<TopicCounts> counts;
+  for (const auto& row : tx.exec_prepared("eventsink_insert_staged")) {
+    counts.push_back(TopicCounts{.topic = row[0].as<std::string>(),
+                                 .received = row[1].as<std::int64_t>(),
+                                 .unique = row[2].as<std::int64_t>()});
+  }
+  return counts;
+}
+
+std::vector<TopicCounts> SinkWriter::insert_events_row_by_row(pqxx::work& tx, Batch& batch) {
+  // Slow path, taken only after PostgreSQL refused the bulk insert: each row in its own
+  // savepoint, so one refused row becomes a dead letter instead of blocking its partition.
+  std::map<std::string, TopicCounts> counts;
+  std::vector<std::pair<std::size_t, std::string>> refused;
+  const auto& events = batch.events();
+  std::vector<std::size_t> order(events.size());
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    order[i] = i;
+  }
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return std::tie(events[a].event.topic, events[a].event.event_id) <
+           std::tie(events[b].event.topic, events[b].event.event_id);
+  });
+  for (const std::size_t i : order) {
+    const auto& [at, event] = events[i];
+    tx.exec0("SAVEPOINT eventsink_row");
+    try {
+      const auto inserted = tx.exec_prepared(
+          "eventsink_insert_one", event.topic, event.event_id, format_timestamp(event.timestamp),
+          event.source, event.payload_json, at.kafka_topic, at.partition, at.offset);
+      tx.exec0("RELEASE SAVEPOINT eventsink_row");
+      auto& topic = counts[event.topic];
+      topic.topic = event.topic;
+      ++topic.received;
+      topic.unique += static_cast<std::int64_t>(inserted.affected_rows());
+    } catch (const pqxx::data_exception& error) {
+      tx.exec0("ROLLBACK TO SAVEPOINT eventsink_row");
+      refused.emplace_back(i, error.what());
+    } catch (const pqxx::check_violation& error) {
+      tx.exec0("ROLLBACK TO SAVEPOINT eventsink_row");
+      refused.emplace_back(i, error.what());
+    }
+  }
+  // Demote from the back so earlier indexes stay valid.
+  std::sort(refused.begin(), refused.end(), std::greater<>());
+  for (auto& [index, reason] : refused) {
+    batch.demote_event(index, "database_rejected", "database rejected the event: " + reason);
+  }
+  std::vector<TopicCounts> result;
+  for (auto& [name, topic] : counts) {
+    result.push_back(std::move(topic));
+  }
+  add_topic_counts(tx, result);
+  return result;
+}
+
+void SinkWriter::add_topic_counts(pqxx::work& tx, const std::vector<TopicCounts>& counts) {
+  for (const auto& topic : counts) {  // sorted by topic: the lock order
+    tx.exec_prepared0("eventsink_add_topic_counts", topic.topic, topic.received, topic.unique);
+  }
+}
+
+void SinkWriter::insert_dead_letters(pqxx::work& tx, const Batch& batch) {
+  for (const auto& letter : batch.dead_letters()) {
+    tx.exec_prepared0("eventsink_insert_dead_letter", letter.at.kafka_topic, letter.at.partition,
+                      letter.at.offset, hex(letter.key), hex(letter.value), letter.reason_code,
+                      letter.reason);
+  }
+}
+
+}  // namespace eventsink

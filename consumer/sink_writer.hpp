@@ -1,0 +1,85 @@
+// The one PostgreSQL transaction that makes a batch take effect.
+//
+// For a batch, SinkWriter::write runs a single transaction that
+//   1. advances each partition's stored offset, but only where the row still carries this worker's
+//      fencing epoch and the offset the batch started from (otherwise another worker owns the
+//      partition now, and the whole transaction is rolled back);
+//   2. inserts the events with ON CONFLICT (topic, event_id) DO NOTHING, learning which were new;
+//   3. adds received / unique / duplicates to each topic's stats;
+//   4. stores the dead letters;
+// and commits. Either all of it happens or none of it does, so rows, stats and offsets never
+// disagree, and a batch replayed after a crash finds its offsets moved and changes nothing.
+//
+// Locks are taken in one global order (partition rows by key, then events by key, then stats rows
+// by topic) so that concurrent workers cannot deadlock one another.
+//
+// Thread-safety: a SinkWriter uses one connection and belongs to one thread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "consumer/batch.hpp"
+
+namespace eventsink {
+
+// One partition's offset move within a batch.
+struct OffsetAdvance {
+  TopicPartition tp;
+  std::int64_t epoch = 0;
+  std::optional<std::int64_t> expected_next;  // what PostgreSQL must still hold
+  std::int64_t new_next = 0;
+};
+
+struct TopicCounts {
+  std::string topic;
+  std::int64_t received = 0;
+  std::int64_t unique = 0;  // first sightings; received - unique are duplicates
+};
+
+struct WriteResult {
+  enum class Status {
+    kCommitted,       // the batch took effect
+    kAlreadyApplied,  // an earlier attempt of this very batch had committed (commit ack lost)
+    kFenced,          // some partitions belong to another worker now; nothing was written
+  };
+  Status status = Status::kCommitted;
+  std::vector<TopicPartition> fenced;  // with kFenced
+  std::vector<TopicCounts> topics;     // with kCommitted
+  std::size_t dead_lettered = 0;       // with kCommitted
+};
+
+class SinkWriter {
+ public:
+  // Prepares statements and the session's staging table on `connection`, which must outlive
+  // the writer. Throws pqxx exceptions if the database is unreachable.
+  SinkWriter(pqxx::connection& connection, std::string consumer_group);
+
+  // Runs the batch's transaction. Database trouble surfaces as pqxx exceptions after a rollback;
+  // retrying the same call is always safe.
+  //
+  // When PostgreSQL refuses a row our validation accepted (a data exception), write() rolls back
+  // and retries the batch row by row; the refused rows are moved into the batch's dead letters.
+  WriteResult write(Batch& batch, const std::vector<OffsetAdvance>& offsets);
+
+ private:
+  enum class Mode { kBulk, kRowByRow };
+
+  WriteResult write_once(Batch& batch, const std::vector<OffsetAdvance>& offsets, Mode mode);
+  std::vector<TopicPartition> advance_offsets(pqxx::work& tx,
+                                              const std::vector<OffsetAdvance>& offsets);
+  bool already_applied(pqxx::work& tx, const std::vector<OffsetAdvance>& offsets);
+  std::vector<TopicCounts> insert_events_bulk(pqxx::work& tx, const Batch& batch);
+  std::vector<TopicCounts> insert_events_row_by_row(pqxx::work& tx, Batch& batch);
+  void add_topic_counts(pqxx::work& tx, const std::vector<TopicCounts>& counts);
+  void insert_dead_letters(pqxx::work& tx, const Batch& batch);
+
+  pqxx::connection& connection_;
+  std::string consumer_group_;
+};
+
+}  // namespace eventsink

@@ -1,0 +1,299 @@
+#include "consumer/worker.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <utility>
+
+namespace eventsink {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A coarse, fixed vocabulary for the database_errors metric.
+std::string_view error_kind(const std::exception& error) {
+  if (dynamic_cast<const pqxx::broken_connection*>(&error) != nullptr ||
+      dynamic_cast<const pqxx::in_doubt_error*>(&error) != nullptr) {
+    return "connection";
+  }
+  if (dynamic_cast<const pqxx::transaction_rollback*>(&error) != nullptr) {
+    return "conflict";
+  }
+  if (dynamic_cast<const pqxx::data_exception*>(&error) != nullptr ||
+      dynamic_cast<const pqxx::integrity_constraint_violation*>(&error) != nullptr) {
+    return "data";
+  }
+  return "other";
+}
+
+std::optional<std::string> bytes_of(const void* data, std::size_t size) {
+  if (data == nullptr) {
+    return std::nullopt;
+  }
+  return std::string(static_cast<const char*>(data), size);
+}
+
+std::string describe(const std::vector<TopicPartition>& partitions) {
+  std::string text;
+  for (const auto& tp : partitions) {
+    text += (text.empty() ? "" : ", ") + to_string(tp);
+  }
+  return text;
+}
+
+}  // namespace
+
+Worker::Worker(WorkerSettings settings, ConsumerProbe& probe)
+    : settings_(std::move(settings)),
+      probe_(probe),
+      backoff_(settings_.retry_initial, settings_.retry_max) {
+  batch_timestamps_ms_.reserve(settings_.batch_records);
+}
+
+Worker::~Worker() = default;
+
+void Worker::run(std::stop_token stop) {
+  stop_ = stop;
+  consumer_ = std::make_unique<KafkaConsumer>(
+      settings_.kafka_properties,
+      [this](const std::vector<TopicPartition>& partitions) { return on_assign(partitions); },
+      [this](const std::vector<TopicPartition>& partitions) { on_revoke(partitions); });
+  consumer_->subscribe(settings_.topics);
+  spdlog::info("worker {} joined group '{}'", settings_.owner, settings_.consumer_group);
+  while (!stop.stop_requested()) {
+    fill_batch();
+    if (!batch_.empty()) {
+      commit_batch(Persistence::kUntilStopped);
+    }
+  }
+  if (!batch_.empty()) {
+    commit_batch(Persistence::kOneAttempt);
+  }
+  consumer_->close();
+  spdlog::info("worker {} left the group", settings_.owner);
+}
+
+void Worker::fill_batch() {
+  // Short polls keep the worker responsive to stop requests while the topic is idle.
+  constexpr std::chrono::milliseconds kIdlePoll{100};
+  std::optional<Clock::time_point> deadline;
+  while (!stop_.stop_requested() && batch_.size() < settings_.batch_records) {
+    auto timeout = kIdlePoll;
+    if (deadline) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - Clock::now());
+      if (left <= std::chrono::milliseconds::zero()) {
+        break;
+      }
+      timeout = std::min(left, kIdlePoll);
+    }
+    const auto message = consumer_->poll(timeout);
+    if (!message) {
+      continue;
+    }
+    if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      // Broker trouble is reported here and retried by librdkafka itself: wait it out.
+      spdlog::warn("Kafka: {}", rd_kafka_message_errstr(message.get()));
+      continue;
+    }
+    take(*message);
+    if (!deadline && !batch_.empty()) {
+      deadline = Clock::now() + settings_.batch_linger;
+    }
+  }
+}
+
+void Worker::take(const rd_kafka_message_t& message) {
+  probe_.record_consumed();
+  RecordCoordinates at{.kafka_topic = rd_kafka_topic_name(message.rkt),
+                       .partition = message.partition,
+                       .offset = message.offset};
+  switch (tracker_.admit(at.topic_partition(), at.offset)) {
+    case PartitionTracker::Admission::kAccept:
+      break;
+    case PartitionTracker::Admission::kRedelivery:
+      probe_.redelivery_skipped();
+      return;
+    case PartitionTracker::Admission::kNotOwned:
+    case PartitionTracker::Admission::kFenced:
+      probe_.stale_record_dropped();
+      return;
+  }
+  rd_kafka_timestamp_type_t timestamp_type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
+  if (const auto timestamp = rd_kafka_message_timestamp(&message, &timestamp_type);
+      timestamp_type != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE) {
+    batch_timestamps_ms_.push_back(timestamp);
+  }
+  if (message.payload == nullptr) {
+    batch_.add_dead_letter(DeadLetter{.at = std::move(at),
+                                      .key = bytes_of(message.key, message.key_len),
+                                      .value = std::nullopt,
+                                      .reason_code = "null_value",
+                                      .reason = "the record has no value (null)"});
+    return;
+  }
+  const std::string_view value(static_cast<const char*>(message.payload), message.len);
+  auto outcome = parser_.parse(value);
+  if (auto* event = std::get_if<Event>(&outcome)) {
+    batch_.add_event(std::move(at), std::move(*event));
+    return;
+  }
+  const auto& rejection = std::get<Rejection>(outcome);
+  batch_.add_dead_letter(DeadLetter{.at = std::move(at),
+                                    .key = bytes_of(message.key, message.key_len),
+                                    .value = std::string(value),
+                                    .reason_code = std::string(to_string(rejection.code)),
+                                    .reason = rejection.describe()});
+}
+
+std::vector<OffsetAdvance> Worker::offset_advances() const {
+  std::vector<OffsetAdvance> advances;
+  for (const auto& [tp, span] : batch_.spans()) {
+    const auto* owned = tracker_.find(tp);
+    // take() admits records only of owned partitions, and revoking or fencing a partition drops
+    // its records from the batch, so every span belongs to an owned partition.
+    advances.push_back(OffsetAdvance{.tp = tp,
+                                     .epoch = owned->epoch,
+                                     .expected_next = owned->stored_next,
+                                     .new_next = span.next_offset});
+  }
+  return advances;
+}
+
+void Worker::commit_batch(Persistence persistence) {
+  while (!batch_.empty()) {
+    try {
+      ensure_database();
+      const auto started = Clock::now();
+      const auto result = writer_->write(batch_, offset_advances());
+      if (result.status == WriteResult::Status::kFenced) {
+        spdlog::warn("worker {}: {} claimed by another worker; dropping their records",
+                     settings_.owner, describe(result.fenced));
+        for (const auto& tp : result.fenced) {
+          tracker_.fence(tp);
+          batch_.drop_partition(tp);
+        }
+        consumer_->pause(result.fenced);
+        probe_.batch_fenced(result.fenced.size());
+        continue;  // the rest of the batch still belongs to us
+      }
+      after_commit(result, Clock::now() - started);
+      backoff_.reset();
+      return;
+    } catch (const std::exception& error) {
+      database_failed(error, "committing a batch");
+      if (persistence == Persistence::kOneAttempt || !backoff_.wait(stop_)) {
+        // Only when stopping or losing every partition: the next owner (or this worker, after
+        // its next claim) starts again from the offsets PostgreSQL holds.
+        spdlog::warn("worker {}: abandoning a batch of {} records", settings_.owner,
+                     batch_.size());
+        batch_.clear();
+        batch_timestamps_ms_.clear();
+        return;
+      }
+      probe_.retry();
+    }
+  }
+}
+
+void Worker::after_commit(const WriteResult& result,
+                          std::chrono::duration<double> transaction_time) {
+  std::vector<std::pair<TopicPartition, std::int64_t>> next_offsets;
+  for (const auto& [tp, span] : batch_.spans()) {
+    tracker_.committed(tp, span.next_offset);
+    next_offsets.emplace_back(tp, span.next_offset);
+    if (const auto high = consumer_->cached_high_watermark(tp)) {
+      probe_.lag(tp, std::max<std::int64_t>(0, *high - span.next_offset));
+    }
+  }
+  if (result.status == WriteResult::Status::kAlreadyApplied) {
+    spdlog::info("worker {}: a retried batch had already committed", settings_.owner);
+    probe_.batch_already_applied();
+  } else {
+    std::int64_t received = 0;
+    std::int64_t unique = 0;
+    for (const auto& topic : result.topics) {
+      received += topic.received;
+      unique += topic.unique;
+    }
+    probe_.batch_committed(batch_.size(), received, unique, transaction_time);
+    for (const auto& letter : batch_.dead_letters()) {
+      probe_.dead_lettered(letter.reason_code);
+    }
+    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    for (const auto timestamp : batch_timestamps_ms_) {
+      probe_.end_to_end_latency(std::chrono::milliseconds(std::max<std::int64_t>(0, now_ms - timestamp)));
+    }
+  }
+  consumer_->commit_async(next_offsets);
+  batch_.clear();
+  batch_timestamps_ms_.clear();
+}
+
+std::optional<std::vector<StartOffset>> Worker::on_assign(
+    const std::vector<TopicPartition>& partitions) {
+  probe_.rebalance("assign");
+  Backoff backoff(settings_.retry_initial, settings_.retry_max);
+  while (!stop_.stop_requested()) {
+    try {
+      ensure_database();
+      std::vector<StartOffset> starts;
+      for (auto& claim : claims_->claim(partitions)) {
+        tracker_.claim(claim.tp, claim.epoch, claim.stored_next);
+        starts.push_back(StartOffset{.tp = std::move(claim.tp), .offset = claim.stored_next});
+      }
+      probe_.partitions_assigned(static_cast<std::int64_t>(starts.size()));
+      spdlog::info("worker {} claimed {}", settings_.owner, describe(partitions));
+      return starts;
+    } catch (const std::exception& error) {
+      database_failed(error, "claiming partitions");
+      if (!backoff.wait(stop_)) {
+        break;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+void Worker::on_revoke(const std::vector<TopicPartition>& partitions) {
+  probe_.rebalance("revoke");
+  // Until this callback returns, no other member is given these partitions (eager protocol),
+  // so the batch in flight can still be committed: fewer records for the next owner to redo.
+  // One attempt only: a rebalance must not wait on a database that is down.
+  if (!batch_.empty()) {
+    commit_batch(Persistence::kOneAttempt);
+  }
+  for (const auto& tp : partitions) {
+    batch_.drop_partition(tp);
+    tracker_.release(tp);
+  }
+  probe_.partitions_assigned(-static_cast<std::int64_t>(partitions.size()));
+  spdlog::info("worker {} released {}", settings_.owner, describe(partitions));
+}
+
+void Worker::ensure_database() {
+  if (database_ && database_->is_open()) {
+    return;
+  }
+  claims_.reset();
+  writer_.reset();
+  database_ = std::make_unique<pqxx::connection>(settings_.database_url);
+  writer_ = std::make_unique<SinkWriter>(*database_, settings_.consumer_group);
+  claims_ = std::make_unique<PartitionClaims>(*database_, settings_.consumer_group, settings_.owner);
+  spdlog::info("worker {} connected to PostgreSQL", settings_.owner);
+}
+
+void Worker::database_failed(const std::exception& error, std::string_view during) {
+  const auto kind = error_kind(error);
+  probe_.database_error(kind);
+  spdlog::error("worker {}: PostgreSQL error ({}) while {}: {}", settings_.owner, kind, during,
+                error.what());
+  // Whatever went wrong, start the next attempt on a fresh session: a broken one may look open,
+  // and a reconnect loses the session's staging table and prepared statements.
+  claims_.reset();
+  writer_.reset();
+  database_.reset();
+}
+
+}  // namespace eventsink

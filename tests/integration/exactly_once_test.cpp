@@ -1,0 +1,320 @@
+// The sink's promise, against the real broker and database: every record takes effect once.
+#include <signal.h>
+
+#include <filesystem>
+#include <random>
+#include <thread>
+
+#include "consumer/migrations.hpp"
+#include "consumer/partition_claims.hpp"
+#include "consumer/sink_writer.hpp"
+#include "tests/integration/sink_test.hpp"
+
+namespace eventsink::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+class ExactlyOnce : public StackTest {
+ protected:
+  void SetUp() override {
+    StackTest::SetUp();
+    if (HasFatalFailure()) {
+      return;
+    }
+    auto connection = connect();
+    apply_migrations(connection);
+  }
+
+  WorkerSettings settings(const std::string& owner) const {
+    return worker_settings_for(*this, topic(), topic(), database_url(), owner);
+  }
+
+  std::string log_path(const std::string& name) const {
+    return (std::filesystem::temp_directory_path() / (topic() + "-" + name + ".log")).string();
+  }
+
+  // Produces `count` records from `stream` (all of them valid) at about `rate` records per
+  // second (0: as fast as possible), recording the ground truth.
+  void produce_stream(EventStream& stream, int count, TestProducer& producer, GroundTruth& truth,
+                      int rate = 0) {
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < count; ++i) {
+      const Event event = stream.next();
+      truth.valid(event.topic, event.event_id);
+      producer.produce(key_of(event), to_json(event));
+      if (rate > 0 && i % 100 == 99) {
+        // Pacing the stream so that it spans the faults the test injects.
+        std::this_thread::sleep_until(start + std::chrono::microseconds(1'000'000LL * i / rate));
+      }
+    }
+  }
+
+  void await_caught_up(const GroundTruth& truth, std::chrono::seconds timeout = 180s) {
+    ASSERT_TRUE(eventually([&] { return caught_up(truth, database_url()); }, timeout, 200ms))
+        << "the sink did not count every record within " << timeout.count() << " s; now "
+        << read_sink_state(database_url()).received() << " of " << truth.received();
+  }
+};
+
+TEST_F(ExactlyOnce, DuplicatesAreStoredOnceWhereverTheyAppear) {
+  TestProducer producer(endpoints().brokers, topic());
+  GroundTruth truth;
+  auto send = [&](const Event& event, std::int32_t partition) {
+    truth.valid(event.topic, event.event_id);
+    producer.produce(key_of(event), to_json(event), partition);
+  };
+  // Within one batch: the same event three times in a row on one partition.
+  for (int i = 0; i < 3; ++i) {
+    send(make_event("order.created", "same-batch", R"({"copy":)" + std::to_string(i) + "}"), 0);
+  }
+  // Across partitions: one identity on every partition.
+  for (int p = 0; p < kPartitions; ++p) {
+    send(make_event("order.created", "every-partition"), p);
+  }
+  // The same event_id under two topics: two events.
+  send(make_event("user.login", "shared-id"), 1);
+  send(make_event("payment.settled", "shared-id"), 2);
+  producer.wait_delivered();
+  {
+    InProcessWorker worker(settings("w1"));
+    await_caught_up(truth);
+  }
+  // Across batches: the same identities again, in a later batch of a restarted worker.
+  send(make_event("order.created", "same-batch", R"({"late":true})"), 3);
+  send(make_event("user.login", "shared-id"), 4);
+  producer.wait_delivered();
+  {
+    InProcessWorker worker(settings("w2"));
+    await_caught_up(truth);
+  }
+  const auto state = read_sink_state(database_url());
+  expect_exact(truth, state);
+  EXPECT_EQ(truth.unique(), 4) << "the ground truth itself";
+  EXPECT_EQ(state.topics.at("order.created").unique, 2);
+  EXPECT_EQ(state.topics.at("order.created").duplicates, 8);  // 10 received, 2 unique
+  // The first copy of an event wins: later payloads never overwrite it.
+  EXPECT_EQ(query_value<std::string>(
+                "SELECT payload::text FROM events WHERE event_id = 'same-batch'"),
+            R"({"copy": 0})");
+}
+
+TEST_F(ExactlyOnce, MalformedRecordsAreDeadLetteredAndThePartitionKeepsFlowing) {
+  TestProducer producer(endpoints().brokers, topic());
+  GroundTruth truth;
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"not json at all", "invalid_json"},
+      {R"({"topic":"a","event_id":"x","timestamp":"2024-01-01T00:00:00Z","source":"s"})",
+       "missing_field"},
+      {R"({"topic":7,"event_id":"x","timestamp":"2024-01-01T00:00:00Z","source":"s","payload":{}})",
+       "wrong_type"},
+      {R"({"topic":"a","event_id":"x","timestamp":"yesterday","source":"s","payload":{}})",
+       "invalid_timestamp"},
+      {R"({"topic":"a","event_id":"x","timestamp":"2024-01-01T00:00:00Z","source":"s","payload":{"big":")" +
+           std::string(70 * 1024, 'x') + R"("}})",
+       "payload_too_large"},
+  };
+  // Bad and good records interleaved on ONE partition: the good ones after a bad one must flow.
+  for (std::size_t i = 0; i < bad.size(); ++i) {
+    producer.produce("bad-" + std::to_string(i), bad[i].first, 0);
+    truth.invalid();
+    const Event good = make_event("order.created", "after-bad-" + std::to_string(i));
+    truth.valid(good.topic, good.event_id);
+    producer.produce(key_of(good), to_json(good), 0);
+  }
+  producer.wait_delivered();
+  InProcessWorker worker(settings("w1"));
+  await_caught_up(truth);
+  expect_exact(truth, read_sink_state(database_url()));
+
+  auto connection = connect();
+  pqxx::read_transaction tx(connection);
+  const auto letters = tx.exec(
+      "SELECT reason_code, reason, kafka_partition, kafka_offset, convert_from(record_value, "
+      "'UTF8') FROM dead_letters ORDER BY kafka_offset");
+  ASSERT_EQ(letters.size(), bad.size());
+  for (std::size_t i = 0; i < bad.size(); ++i) {
+    EXPECT_EQ(letters[i][0].as<std::string>(), bad[i].second) << letters[i][1].as<std::string>();
+    EXPECT_FALSE(letters[i][1].as<std::string>().empty());
+    EXPECT_EQ(letters[i][2].as<int>(), 0);
+    EXPECT_EQ(letters[i][3].as<std::int64_t>(), static_cast<std::int64_t>(2 * i))
+        << "coordinates of the bad record";
+    EXPECT_EQ(letters[i][4].as<std::string>(), bad[i].first) << "raw bytes kept as they came";
+  }
+}
+
+TEST_F(ExactlyOnce, RowTheDatabaseRefusesBecomesADeadLetterWithoutStallingThePartition) {
+  // A rule our validator does not know: the row-by-row fallback must isolate the refused row.
+  {
+    auto connection = connect();
+    pqxx::work tx(connection);
+    tx.exec0("ALTER TABLE events ADD CONSTRAINT no_poison CHECK (event_id <> 'poison')");
+    tx.commit();
+  }
+  TestProducer producer(endpoints().brokers, topic());
+  GroundTruth truth;
+  for (const std::string id : {"before", "poison", "after"}) {
+    const Event event = make_event("order.created", id);
+    producer.produce(key_of(event), to_json(event), 0);
+    if (id == "poison") {
+      truth.invalid();
+    } else {
+      truth.valid(event.topic, event.event_id);
+    }
+  }
+  producer.wait_delivered();
+  InProcessWorker worker(settings("w1"));
+  await_caught_up(truth);
+  expect_exact(truth, read_sink_state(database_url()));
+  EXPECT_EQ(query_value<std::string>("SELECT reason_code FROM dead_letters"), "database_rejected");
+  EXPECT_EQ(worker.counter("eventsink_consumer_database_errors_total"), 0)
+      << "the fallback must succeed on its first try";
+}
+
+TEST_F(ExactlyOnce, StaleWorkerCannotCommitAfterAnotherClaimedItsPartition) {
+  const TopicPartition p0{topic(), 0};
+  auto connection_a = connect();
+  auto connection_b = connect();
+  PartitionClaims claims_a(connection_a, "group", "worker-a");
+  PartitionClaims claims_b(connection_b, "group", "worker-b");
+  SinkWriter writer_a(connection_a, "group");
+  SinkWriter writer_b(connection_b, "group");
+
+  const auto claim_a = claims_a.claim({p0}).at(0);
+  Batch batch_a;
+  batch_a.add_event({topic(), 0, 0}, make_event("order.created", "a-0"));
+  batch_a.add_event({topic(), 0, 1}, make_event("order.created", "a-1"));
+  const std::vector<OffsetAdvance> advance_a = {
+      {.tp = p0, .epoch = claim_a.epoch, .expected_next = claim_a.stored_next, .new_next = 2}};
+
+  // Worker B is assigned the partition while A still holds its batch (A is a zombie now).
+  const auto claim_b = claims_b.claim({p0}).at(0);
+  EXPECT_GT(claim_b.epoch, claim_a.epoch);
+
+  const auto refused = writer_a.write(batch_a, advance_a);
+  EXPECT_EQ(refused.status, WriteResult::Status::kFenced);
+  EXPECT_EQ(refused.fenced, std::vector<TopicPartition>{p0});
+  EXPECT_EQ(query_value<std::int64_t>("SELECT count(*) FROM events"), 0) << "nothing written";
+  EXPECT_EQ(query_value<std::int64_t>("SELECT count(*) FROM topic_stats"), 0);
+
+  // B processes the same records from the stored offset: they take effect once.
+  Batch batch_b;
+  batch_b.add_event({topic(), 0, 0}, make_event("order.created", "a-0"));
+  batch_b.add_event({topic(), 0, 1}, make_event("order.created", "a-1"));
+  const auto accepted = writer_b.write(
+      batch_b, {{.tp = p0, .epoch = claim_b.epoch, .expected_next = claim_b.stored_next,
+                 .new_next = 2}});
+  EXPECT_EQ(accepted.status, WriteResult::Status::kCommitted);
+  EXPECT_EQ(query_value<std::int64_t>("SELECT count(*) FROM events"), 2);
+
+  // Even with the right epoch, a batch that does not start at the stored offset is refused:
+  // B replaying its own batch (as after a lost commit acknowledgement) changes nothing.
+  const auto replay = writer_b.write(
+      batch_b, {{.tp = p0, .epoch = claim_b.epoch, .expected_next = claim_b.stored_next,
+                 .new_next = 2}});
+  EXPECT_EQ(replay.status, WriteResult::Status::kAlreadyApplied);
+  EXPECT_EQ(query_value<std::int64_t>("SELECT received FROM topic_stats"), 2);
+  const auto wrong_start = writer_b.write(
+      batch_b, {{.tp = p0, .epoch = claim_b.epoch, .expected_next = 1, .new_next = 3}});
+  EXPECT_EQ(wrong_start.status, WriteResult::Status::kFenced);
+  EXPECT_EQ(query_value<std::int64_t>("SELECT received FROM topic_stats"), 2);
+}
+
+TEST_F(ExactlyOnce, ConsumerKilledWithSigkillRepeatedlyEndsExact) {
+  constexpr int kRecords = 50'000;
+  constexpr int kKills = 5;
+  TestProducer producer(endpoints().brokers, topic());
+  GroundTruth truth;
+  EventStream stream(/*seed=*/20261121, /*duplicate_ratio=*/0.3);
+  std::jthread streamer([&] { produce_stream(stream, kRecords, producer, truth, /*rate=*/600); });
+
+  const auto arguments =
+      consumer_arguments(endpoints().brokers, topic(), topic(), database_url(), 2);
+  std::mt19937 random(7);
+  std::uniform_int_distribution<int> lifetime_ms(1500, 4000);
+  int kills = 0;
+  std::int64_t progress_at_last_kill = 0;
+  while (kills < kKills) {
+    ConsumerProcess consumer(arguments, log_path("consumer"));
+    // Kill only once this incarnation made progress, so every kill lands mid-stream.
+    ASSERT_TRUE(eventually(
+        [&] {
+          try {
+            return read_sink_state(database_url()).received() > progress_at_last_kill;
+          } catch (const std::exception&) {
+            return false;  // schema not there yet
+          }
+        },
+        60s))
+        << "the consumer made no progress; see " << log_path("consumer");
+    std::this_thread::sleep_for(std::chrono::milliseconds(lifetime_ms(random)));  // a random moment
+    consumer.kill(SIGKILL);
+    EXPECT_EQ(consumer.wait(), 128 + SIGKILL);
+    progress_at_last_kill = read_sink_state(database_url()).received();
+    EXPECT_LT(progress_at_last_kill, kRecords) << "kill " << kills << " came after the stream";
+    ++kills;
+  }
+  streamer.join();
+  producer.wait_delivered();
+  ASSERT_LT(progress_at_last_kill, truth.received()) << "the kills must land mid-stream";
+
+  ConsumerProcess survivor(arguments, log_path("consumer"));
+  await_caught_up(truth);
+  survivor.kill(SIGTERM);
+  EXPECT_EQ(survivor.wait(), 0) << "SIGTERM is a clean shutdown";
+  expect_exact(truth, read_sink_state(database_url()));
+  EXPECT_EQ(kills, kKills);
+}
+
+TEST_F(ExactlyOnce, PostgresRestartedMidStreamAndTheWorkerRecoversByItself) {
+  constexpr int kRecords = 20'000;
+  TestProducer producer(endpoints().brokers, topic());
+  GroundTruth truth;
+  EventStream stream(/*seed=*/42, /*duplicate_ratio=*/0.3);
+  std::jthread streamer([&] { produce_stream(stream, kRecords, producer, truth, /*rate=*/3000); });
+
+  InProcessWorker worker(settings("w1"));
+  ASSERT_TRUE(eventually(
+      [&] { return read_sink_state(database_url()).received() > 1000; }, 60s));
+  const std::string restart =
+      std::string("bash ") + EVENTSINK_SOURCE_DIR + "/scripts/stack.sh restart postgres";
+  ASSERT_EQ(std::system(restart.c_str()), 0) << restart;
+  streamer.join();
+  producer.wait_delivered();
+  await_caught_up(truth);
+  expect_exact(truth, read_sink_state(database_url()));
+}
+
+TEST_F(ExactlyOnce, SecondWorkerJoiningAndLeavingMidStreamKeepsCountsExact) {
+  constexpr int kRecords = 30'000;
+  TestProducer producer(endpoints().brokers, topic());
+  GroundTruth truth;
+  EventStream stream(/*seed=*/9, /*duplicate_ratio=*/0.3);
+  std::jthread streamer([&] { produce_stream(stream, kRecords, producer, truth, /*rate=*/3000); });
+
+  InProcessWorker first(settings("w1"));
+  ASSERT_TRUE(eventually(
+      [&] { return read_sink_state(database_url()).received() > 2000; }, 60s));
+  {
+    InProcessWorker second(settings("w2"));
+    // Wait until the second worker has really taken part (claimed partitions and committed).
+    ASSERT_TRUE(eventually(
+        [&] {
+          return query_value<std::int64_t>(
+                     "SELECT count(DISTINCT owner) FROM partition_offsets WHERE owner = 'w2'") == 1;
+        },
+        60s));
+    const auto before = read_sink_state(database_url()).received();
+    ASSERT_TRUE(eventually(
+        [&] { return read_sink_state(database_url()).received() > before + 2000; }, 60s));
+  }  // the second worker leaves the group: another rebalance
+  streamer.join();
+  producer.wait_delivered();
+  await_caught_up(truth);
+  expect_exact(truth, read_sink_state(database_url()));
+  EXPECT_GE(query_value<std::int64_t>("SELECT max(owner_epoch) FROM partition_offsets"), 3)
+      << "partitions changed hands at least twice";
+}
+
+}  // namespace
+}  // namespace eventsink::testing

@@ -1,0 +1,73 @@
+#include "consumer/partition_tracker.hpp"
+
+#include <gtest/gtest.h>
+
+namespace eventsink {
+namespace {
+
+using Admission = PartitionTracker::Admission;
+const TopicPartition kP0{"events", 0};
+const TopicPartition kP1{"events", 1};
+
+TEST(PartitionTracker, RecordsOfUnclaimedPartitionsAreNotOwned) {
+  PartitionTracker tracker;
+  EXPECT_EQ(tracker.admit(kP0, 0), Admission::kNotOwned);
+}
+
+TEST(PartitionTracker, NewPartitionAcceptsWhateverComesFirstThenOnlyLaterOffsets) {
+  PartitionTracker tracker;
+  tracker.claim(kP0, 1, std::nullopt);
+  EXPECT_EQ(tracker.admit(kP0, 7), Admission::kAccept);
+  EXPECT_EQ(tracker.admit(kP0, 7), Admission::kRedelivery);
+  EXPECT_EQ(tracker.admit(kP0, 3), Admission::kRedelivery);
+  EXPECT_EQ(tracker.admit(kP0, 8), Admission::kAccept);
+}
+
+TEST(PartitionTracker, StoredOffsetMarksEverythingBelowAsRedelivered) {
+  PartitionTracker tracker;
+  tracker.claim(kP0, 4, 100);
+  EXPECT_EQ(tracker.admit(kP0, 99), Admission::kRedelivery);
+  EXPECT_EQ(tracker.admit(kP0, 100), Admission::kAccept);
+  EXPECT_EQ(tracker.find(kP0)->epoch, 4);
+}
+
+TEST(PartitionTracker, GapsAreAcceptedBecauseRetentionAndMarkersLeaveHoles) {
+  PartitionTracker tracker;
+  tracker.claim(kP0, 1, 10);
+  EXPECT_EQ(tracker.admit(kP0, 15), Admission::kAccept);
+  EXPECT_EQ(tracker.admit(kP0, 12), Admission::kRedelivery);
+}
+
+TEST(PartitionTracker, FencedPartitionIgnoresRecordsUntilClaimedAgain) {
+  PartitionTracker tracker;
+  tracker.claim(kP0, 1, 0);
+  tracker.claim(kP1, 1, 0);
+  tracker.fence(kP0);
+  EXPECT_EQ(tracker.admit(kP0, 0), Admission::kFenced);
+  EXPECT_EQ(tracker.owned(), std::vector<TopicPartition>{kP1});
+  tracker.claim(kP0, 2, 5);
+  EXPECT_EQ(tracker.admit(kP0, 5), Admission::kAccept);
+}
+
+TEST(PartitionTracker, CommitMovesStoredOffsetAndRewindReturnsToIt) {
+  PartitionTracker tracker;
+  tracker.claim(kP0, 1, std::nullopt);
+  ASSERT_EQ(tracker.admit(kP0, 0), Admission::kAccept);
+  ASSERT_EQ(tracker.admit(kP0, 1), Admission::kAccept);
+  tracker.committed(kP0, 2);
+  EXPECT_EQ(tracker.find(kP0)->stored_next, 2);
+  ASSERT_EQ(tracker.admit(kP0, 2), Admission::kAccept);
+  tracker.rewind(kP0);
+  EXPECT_EQ(tracker.admit(kP0, 2), Admission::kAccept) << "after a rewind, offset 2 is new again";
+}
+
+TEST(PartitionTracker, ReleaseForgetsThePartition) {
+  PartitionTracker tracker;
+  tracker.claim(kP0, 1, 0);
+  tracker.release(kP0);
+  EXPECT_EQ(tracker.find(kP0), nullptr);
+  EXPECT_EQ(tracker.admit(kP0, 0), Admission::kNotOwned);
+}
+
+}  // namespace
+}  // namespace eventsink
