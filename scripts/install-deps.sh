@@ -16,6 +16,7 @@ PACKAGES=(
   # C++ libraries (see /work/shared/NOTES.md for the versions Debian 12 ships)
   librdkafka-dev libpqxx-dev prometheus-cpp-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev
   nlohmann-json3-dev libsimdjson-dev libcli11-dev libbenchmark-dev libhowardhinnant-date-dev libcivetweb-dev
+  libcurl4-openssl-dev
   # Local stack (scripts/stack.sh): the servers, and the clients it uses to probe them
   kcat postgresql prometheus openjdk-17-jre-headless maven curl procps iproute2
   # Validates the compose file without a Docker engine (--no-install-recommends keeps the engine out)

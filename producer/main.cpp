@@ -1,0 +1,2 @@
+// eventsink-producer: placeholder until the producer lands.
+int main() { return 0; }
