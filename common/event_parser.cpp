@@ -7,26 +7,27 @@
 //   2. More than limits.max_record_bytes    -> kRecordTooLarge (checked before any parsing).
 //   3. A raw NUL byte anywhere              -> kInvalidJson ("contains a NUL byte at offset N").
 //      A leading UTF-8 byte order mark      -> kInvalidJson.
-//   4. simdjson (DOM) parse, RFC 8259 strict: no comments, no trailing commas, no NaN/Infinity,
+//   4. RFC 8259 strict JSON (simdjson DOM): no comments, no trailing commas, no NaN/Infinity,
 //      nothing after the value:
 //        invalid UTF-8 anywhere (keys, values, between tokens; overlong forms, encoded
 //        surrogates, > U+10FFFF)        -> kInvalidUtf8
 //        everything else                -> kInvalidJson, with a reason. In particular:
 //          - "\ud800", "\udc00", "\ud800\u0041": \u escapes of unpaired UTF-16 surrogates are
 //            refused (PostgreSQL refuses them too);
-//          - NUMBERS: integers must fit in int64 or uint64 (-2^63 .. 2^64-1) and other numbers
-//            in an IEEE double (|x| <= ~1.8e308): 18446744073709551616 or 1e400 are refused as
-//            "number out of range" (simdjson 3.0.1 reports these as NUMBER_ERROR, the same code
-//            as a malformed number like 01 or 1., so the reason names both possibilities);
+//          - NUMBERS are checked against the RFC 8259 grammar only
+//            (-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?, so 01, 1., .5, +1, 0x10 are
+//            refused), never converted: any size and precision is valid JSON (18446744073709551616,
+//            1e400, 1e-400, 0.12345678901234567890). PostgreSQL's limits apply to the payload
+//            only, see below;
 //          - nesting deeper than 1024 levels anywhere in the record (simdjson's limit).
 //   5. The value must be an object         -> kNotAnObject otherwise (array, string, number,
 //      true/false, null).
 //   6. No key may appear twice at the top level -> kDuplicateKey, field = that key. Keys are
 //      compared byte for byte after unescaping ("a" and "\u0061" are the same key).
 //   7. Top-level keys other than the five below are ALLOWED AND IGNORED (not validated beyond
-//      rules 3-6, not stored: even a "\u0000" in them is accepted, as it never reaches the
-//      database), so producers can add fields without breaking consumers. Key names are
-//      case-sensitive: "Topic" is an unknown key.
+//      rules 3-6, not stored: even a "\u0000" in them, or a number PostgreSQL could not store,
+//      is accepted, as it never reaches the database), so producers can add fields without
+//      breaking consumers. Key names are case-sensitive: "Topic" is an unknown key.
 //
 //  Fields, checked in this order: topic, event_id, timestamp, source, payload. For each:
 //  absent -> kMissingField; present with the wrong JSON type -> kWrongType ("must be a string,
@@ -49,19 +50,32 @@
 //       U+0000 in any key or string of the payload -> kInvalidCharacter, field "payload"
 //         (PostgreSQL text/jsonb cannot store it and would fail the whole batch). Other control
 //         characters are fine in the payload (jsonb stores them escaped);
-//     then the payload is re-serialized by simdjson's minifier, and that text (what
-//     payload_json holds and PostgreSQL stores) must be at most limits.max_payload_bytes
+//       a number PostgreSQL's numeric type (what jsonb stores numbers as) cannot hold
+//         -> kInvalidJson, field "payload" (PostgreSQL would fail the whole batch with "value
+//         overflows numeric format"). Measured on PostgreSQL 15, the limits are: at most 131072
+//         digits before the decimal point (1e131071 and 99e131070 are fine, 1e131072 and
+//         10e131071 are not), at most 16383 after it, counting the digits written after the
+//         point minus the exponent even when they are zeros (1e-16383, 12.5e-16382 and
+//         0.0000e-16379 are fine; 1e-16384, 0e-16384, 0.5e-16383 are not), and an exponent
+//         below 1073741823 in magnitude (0e1073741822 is fine, 0e1073741823 is not);
+//     then the payload's stored text (below) must be at most limits.max_payload_bytes
 //     -> kPayloadTooLarge. The detail of payload rejections gives a JSON-Pointer-like path.
 //
-//  PAYLOAD NORMALIZATION (what is stored is simdjson's re-serialization, not the input text):
-//   whitespace is removed, key order is kept (jsonb reorders keys anyway), strings are
-//   re-escaped minimally (only '"', '\\' and U+0000..U+001F are escaped; "\u00e9" becomes "é",
-//   "\/" becomes "/"). Integers keep their exact value (-0 becomes 0). Non-integers (anything with
-//   '.', 'e' or 'E') are converted to the nearest IEEE double and printed in a form that reads back
-//   to the same double: 1.0 stays 1.0, 1e2 becomes 100.0, 1e-7 becomes 1e-07, 0.1 stays 0.1, but
-//   digits beyond double precision are lost (0.12345678901234567890 -> 0.12345678901234568) and
-//   numbers below ~4.9e-324 become 0.0. Every output is valid jsonb input and parsing it again
-//   gives the same text (idempotent).
+//  WHAT IS STORED (payload_json): the payload exactly as the producer wrote it, minified. Only
+//   whitespace between tokens is removed (simdjson::minify); every other byte is the producer's:
+//   key order, string escapes ("\u00e9" stays "\u00e9", "\/" stays "\/") and above all NUMBERS
+//   are kept verbatim: 1e2 stays 1e2, -0 stays -0, 0.12345678901234567890 and
+//   123456789012345678901234567890 keep every digit. PostgreSQL's jsonb then reads numbers as
+//   exact numerics, so an amount reaches the database exactly as sent. Minifying is idempotent,
+//   so storing what we stored changes nothing.
+//   How: numbers are never converted. Before the DOM parse, the record is copied into a padded
+//   buffer and scanned once (scan_record): every token that matches the JSON number grammar is
+//   overwritten in the copy by "0" and spaces (same length, so offsets do not move; a token that
+//   does not match is left for simdjson to refuse), and the byte span of each member of the root
+//   object is recorded. simdjson validates the copy, which is valid exactly when the record is.
+//   The payload is then the span of the member the DOM names "payload" (members are in document
+//   order in both), and its numbers are checked against PostgreSQL's limits in the original
+//   text, matched to the DOM's number elements by their order in the document.
 //
 //  Every `field` and `detail` of a Rejection is valid UTF-8 without NUL or other control
 //  characters (quoted input is escaped and shortened), so it can be stored in a text column.
@@ -70,6 +84,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <new>
@@ -209,10 +224,11 @@ Rejection json_error(simdjson::error_code error) {
     case error_code::EMPTY:
       return reject(RejectionCode::kEmptyRecord, "", "record contains only whitespace");
     case error_code::NUMBER_ERROR:
-    case error_code::NUMBER_OUT_OF_RANGE:
+      // Numbers reach simdjson neutralized (scan_record), so this is a malformed one.
       return reject(RejectionCode::kInvalidJson, "",
-                    "invalid JSON: malformed number, or number out of range (integers must fit "
-                    "in 64 bits, -2^63..2^64-1; other numbers in a double, |x| <= 1.8e308)");
+                    "invalid JSON: malformed number (JSON numbers are "
+                    "-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? : no leading zero, no '+' "
+                    "sign, digits on both sides of '.')");
     case error_code::STRING_ERROR:
       return reject(RejectionCode::kInvalidJson, "",
                     "invalid JSON: bad escape in a string (unknown escape, or a \\u escape of an "
@@ -265,6 +281,141 @@ void append_pointer_segment(std::string& out, std::string_view segment) {
   }
 }
 
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// Bytes a JSON number can contain. A number token ends at the first other byte.
+bool is_number_byte(char c) {
+  return is_digit(c) || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+}
+
+// True if `token` is exactly one number of RFC 8259: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+bool is_json_number(std::string_view token) {
+  std::size_t i = 0;
+  const std::size_t n = token.size();
+  auto digits = [&] {
+    const std::size_t start = i;
+    while (i < n && is_digit(token[i])) {
+      ++i;
+    }
+    return i > start;
+  };
+  if (i < n && token[i] == '-') {
+    ++i;
+  }
+  if (i < n && token[i] == '0') {
+    ++i;
+  } else if (!digits()) {
+    return false;
+  }
+  if (i < n && token[i] == '.') {
+    ++i;
+    if (!digits()) {
+      return false;
+    }
+  }
+  if (i < n && (token[i] == 'e' || token[i] == 'E')) {
+    ++i;
+    if (i < n && (token[i] == '+' || token[i] == '-')) {
+      ++i;
+    }
+    if (!digits()) {
+      return false;
+    }
+  }
+  return i == n;
+}
+
+// PostgreSQL's numeric limits (src/backend/utils/adt/numeric.c of PostgreSQL 15, checked against
+// a PostgreSQL 15 server): NUMERIC_WEIGHT_MAX (32767 base-10000 digits before the point, i.e.
+// 131072 decimal digits), NUMERIC_DSCALE_MAX (16383 digits after it) and set_var_from_str's
+// "exponent >= INT_MAX / 2 || exponent <= -(INT_MAX / 2)".
+constexpr std::int64_t kNumericMaxPower = 131071;  // of the leading nonzero digit
+constexpr std::int64_t kNumericMaxScale = 16383;
+constexpr std::int64_t kNumericMaxExponent = 1073741823;  // INT_MAX / 2, itself refused
+
+// Why PostgreSQL's numeric type cannot hold `number` (a valid JSON number), or nullptr if it
+// can. jsonb stores every number as a numeric; one it cannot hold fails the whole INSERT.
+const char* numeric_problem(std::string_view number) {
+  std::size_t i = number.empty() || number[0] != '-' ? 0 : 1;
+  const std::size_t n = number.size();
+  const std::size_t int_begin = i;
+  while (i < n && is_digit(number[i])) {
+    ++i;
+  }
+  const std::size_t int_end = i;
+  std::size_t frac_begin = i;
+  if (i < n && number[i] == '.') {
+    frac_begin = ++i;
+    while (i < n && is_digit(number[i])) {
+      ++i;
+    }
+  }
+  const std::size_t frac_end = i;
+  std::int64_t exponent = 0;
+  if (i < n) {  // 'e' or 'E'
+    ++i;
+    bool negative = false;
+    if (i < n && (number[i] == '+' || number[i] == '-')) {
+      negative = number[i] == '-';
+      ++i;
+    }
+    for (; i < n; ++i) {
+      exponent = exponent * 10 + (number[i] - '0');
+      if (exponent >= kNumericMaxExponent) {
+        return "its exponent is out of range";
+      }
+    }
+    if (negative) {
+      exponent = -exponent;
+    }
+  }
+  // Digits after the point: those written, minus the exponent (zeros count too: PostgreSQL
+  // keeps the scale of 0.000).
+  const auto written_scale = static_cast<std::int64_t>(frac_end - frac_begin);
+  if (written_scale - exponent > kNumericMaxScale) {
+    return "it has more than 16383 digits after the decimal point";
+  }
+  // Digits before the point: the power of ten of the leading nonzero digit.
+  for (std::size_t at = int_begin; at < frac_end; ++at) {
+    if (at == int_end) {  // the '.'
+      continue;
+    }
+    if (number[at] != '0') {
+      const std::int64_t power =
+          (at < int_end ? static_cast<std::int64_t>(int_end - at) - 1
+                        : -static_cast<std::int64_t>(at - int_end)) +
+          exponent;
+      if (power > kNumericMaxPower) {
+        return "it has more than 131072 digits before the decimal point";
+      }
+      break;
+    }
+  }
+  return nullptr;
+}
+
+// Index just past the string that starts with the '"' at `open`, or `size` if it is not closed.
+// A '"' closes the string unless an odd number of backslashes precede it.
+std::size_t skip_string(const char* text, std::size_t size, std::size_t open) {
+  std::size_t from = open + 1;
+  while (from < size) {
+    const void* found = std::memchr(text + from, '"', size - from);
+    if (found == nullptr) {
+      break;
+    }
+    const auto quote = static_cast<std::size_t>(static_cast<const char*>(found) - text);
+    std::size_t backslashes = 0;
+    while (quote - backslashes > open + 1 && text[quote - backslashes - 1] == '\\') {
+      ++backslashes;
+    }
+    if (backslashes % 2 == 0) {
+      return quote + 1;
+    }
+    from = quote + 1;
+  }
+  return size;
+}
+
 }  // namespace
 
 struct EventParser::Impl {
@@ -273,31 +424,139 @@ struct EventParser::Impl {
         parser(std::max<std::size_t>(1, std::min<std::size_t>(limits_in.max_record_bytes,
                                                               simdjson::SIMDJSON_MAXSIZE_BYTES))) {}
 
+  // One member of the root object, as scan_record found it: [value_begin, value_end) holds its
+  // value (with the whitespace around it), numbers[first_number..] its numbers.
+  struct Member {
+    std::size_t value_begin;
+    std::size_t value_end;
+    std::size_t first_number;
+  };
+  // A number token of the record: record.substr(offset, length).
+  struct Number {
+    std::size_t offset;
+    std::size_t length;
+  };
+
   ParseOutcome parse(std::string_view record);
 
+  void scan_record(char* text, std::size_t size);
   std::optional<Rejection> check_text(const dom::element& value, Slot slot, std::size_t limit,
                                       std::string_view& out) const;
-  std::optional<Rejection> check_payload(const dom::element& value);
+  std::optional<Rejection> check_payload(const dom::element& value, const Member& member);
   bool walk(const dom::element& value, std::size_t depth);
   std::optional<std::string_view> find_duplicate(std::size_t base);
   void fail(RejectionCode code, std::string detail) {
     failure_code = code;
     failure_detail = std::move(detail);
   }
+  // A buffer of at least `size` bytes plus simdjson's padding, grown as needed (never beyond
+  // the largest record, so at most max_record_bytes + padding each).
+  char* reserve(std::unique_ptr<char[]>& buffer, std::size_t& capacity, std::size_t size) const {
+    if (capacity < size || !buffer) {
+      capacity = std::max(size, std::min(2 * capacity, limits.max_record_bytes));
+      buffer = std::make_unique_for_overwrite<char[]>(capacity + simdjson::SIMDJSON_PADDING);
+    }
+    return buffer.get();
+  }
 
   const EventLimits limits;
-  // Reused across calls: its document, tape, string buffer and padded input copy only grow.
+  // Reused across calls: its document, tape and string buffer only grow.
   dom::parser parser;
+  // The record being parsed (the caller's bytes, with the original numbers).
+  std::string_view input;
+  // The padded copy simdjson parses, numbers neutralized; then the minified payload.
+  std::unique_ptr<char[]> copy;
+  std::size_t copy_capacity = 0;
+  std::unique_ptr<char[]> minified;
+  std::size_t minified_capacity = 0;
+  // What scan_record found, in document order.
+  std::vector<Member> members;
+  std::vector<Number> numbers;
+  // The next number walk() will meet: an index into `numbers`.
+  std::size_t next_number = 0;
   // Keys of the object being checked for duplicates (views into the parser's string buffer).
   std::vector<std::string_view> keys;
-  // Payload serializer, reused so that minifying does not allocate once warmed up. It is
-  // simdjson's own minifier (what simdjson::minify uses), from simdjson's internal namespace.
-  simdjson::internal::string_builder<> builder;
   // Set by walk() on failure; path segments are pushed innermost first while unwinding.
   RejectionCode failure_code = RejectionCode::kInvalidJson;
   std::string failure_detail;
   std::vector<std::string> failure_path;
 };
+
+// One pass over the copy of the record, before simdjson sees it:
+//  - every number token (a run of is_number_byte bytes outside strings, starting with '-' or a
+//    digit) that is_json_number accepts is recorded in `numbers` and overwritten by "0" and
+//    spaces: simdjson then never converts a number, so none is out of its range, and the copy
+//    is valid JSON exactly when the record is (a number is still a number, of the same length;
+//    tokens that are not valid numbers are left as they are for simdjson to refuse);
+//  - the value span of each member of the root object (a ':' at depth 1 opens one, the next
+//    ',' or '}' at depth 1 closes it) is recorded in `members`.
+// It runs on any input and never reads outside [text, text + size), but what it records is
+// only meaningful, and only used, once simdjson has accepted the copy: for valid JSON, its idea
+// of strings, depth and tokens is exactly JSON's.
+void EventParser::Impl::scan_record(char* text, std::size_t size) {
+  members.clear();
+  numbers.clear();
+  std::size_t depth = 0;
+  bool in_member = false;
+  std::size_t i = 0;
+  while (i < size) {
+    switch (text[i]) {
+      case '"':
+        i = skip_string(text, size, i);
+        continue;
+      case '{':
+      case '[':
+        ++depth;
+        break;
+      case '}':
+      case ']':
+        if (depth == 1 && in_member) {
+          members.back().value_end = i;
+          in_member = false;
+        }
+        depth -= depth > 0 ? 1 : 0;
+        break;
+      case ':':
+        if (depth == 1) {
+          members.push_back(Member{i + 1, size, numbers.size()});
+          in_member = true;
+        }
+        break;
+      case ',':
+        if (depth == 1 && in_member) {
+          members.back().value_end = i;
+          in_member = false;
+        }
+        break;
+      case '-':
+      case '0':
+      case '1':
+      case '2':
+      case '3':
+      case '4':
+      case '5':
+      case '6':
+      case '7':
+      case '8':
+      case '9': {
+        std::size_t end = i + 1;
+        while (end < size && is_number_byte(text[end])) {
+          ++end;
+        }
+        if (is_json_number(std::string_view(text + i, end - i))) {
+          numbers.push_back(Number{i, end - i});
+          text[i] = '0';
+          std::memset(text + i + 1, ' ', end - i - 1);
+        }
+        i = end;
+        continue;
+      }
+      default:
+        break;
+    }
+    ++i;
+  }
+}
 
 ParseOutcome EventParser::Impl::parse(std::string_view record) {
   if (record.empty()) {
@@ -319,10 +578,15 @@ ParseOutcome EventParser::Impl::parse(std::string_view record) {
                   "invalid JSON: starts with a UTF-8 byte order mark");
   }
 
-  // realloc_if_needed = true: simdjson copies the record into its own padded buffer, which the
-  // parser keeps and only ever grows, so this does not allocate once warmed up.
+  // simdjson parses a padded copy with the numbers neutralized (scan_record). The buffers are
+  // kept and only grow, so this does not allocate once warmed up.
+  input = record;
+  char* text = reserve(copy, copy_capacity, record.size());
+  std::memcpy(text, record.data(), record.size());
+  std::memset(text + record.size(), 0, simdjson::SIMDJSON_PADDING);
+  scan_record(text, record.size());
   dom::element root;
-  if (const auto error = parser.parse(record.data(), record.size(), true).get(root)) {
+  if (const auto error = parser.parse(text, record.size(), false).get(root)) {
     return json_error(error);
   }
   if (root.type() != dom::element_type::OBJECT) {
@@ -332,15 +596,19 @@ ParseOutcome EventParser::Impl::parse(std::string_view record) {
 
   dom::element fields[kSlotCount];
   bool present[kSlotCount] = {};
+  std::size_t payload_member = 0;
   keys.clear();
   // (Copies, not references: value_unsafe() returns a reference into the temporary result.)
   const dom::object root_object = root.get_object().value_unsafe();
   for (const dom::key_value_pair field : root_object) {
-    keys.push_back(field.key);
     if (const int slot = slot_of(field.key); slot >= 0) {
       fields[slot] = field.value;
       present[slot] = true;
+      if (slot == kPayload) {
+        payload_member = keys.size();
+      }
     }
+    keys.push_back(field.key);
   }
   if (const auto duplicate = find_duplicate(0)) {
     return reject(RejectionCode::kDuplicateKey, field_name_for(*duplicate),
@@ -350,6 +618,11 @@ ParseOutcome EventParser::Impl::parse(std::string_view record) {
     if (!present[slot]) {
       return reject(RejectionCode::kMissingField, kSlotNames[slot], "is required");
     }
+  }
+  // The copy is valid JSON, so scan_record saw exactly the root's members, in document order.
+  if (members.size() != keys.size()) {  // cannot happen; refuse rather than store wrong bytes
+    return reject(RejectionCode::kInvalidJson, "",
+                  "internal error: the record's members could not be located");
   }
 
   std::string_view topic;
@@ -378,7 +651,7 @@ ParseOutcome EventParser::Impl::parse(std::string_view record) {
   if (auto rejection = check_text(fields[kSource], kSource, limits.max_source_bytes, source)) {
     return std::move(*rejection);
   }
-  if (auto rejection = check_payload(fields[kPayload])) {
+  if (auto rejection = check_payload(fields[kPayload], members[payload_member])) {
     return std::move(*rejection);
   }
 
@@ -388,127 +661,9 @@ ParseOutcome EventParser::Impl::parse(std::string_view record) {
   event.event_id.assign(event_id);
   event.timestamp = std::get<EventTime>(time);
   event.source.assign(source);
-  event.payload_json.assign(builder.str());
+  event.payload_json.assign(minified.get(), minified_size);
   return outcome;
 }
-
-std::optional<Rejection> EventParser::Impl::check_text(const dom::element& value, Slot slot,
-                                                       std::size_t limit,
-                                                       std::string_view& out) const {
-  const std::string_view name = kSlotNames[slot];
-  if (value.get_string().get(out)) {
-    return reject(RejectionCode::kWrongType, name,
-                  "must be a string, got " + std::string(type_name(value.type())));
-  }
-  if (out.empty()) {
-    return reject(RejectionCode::kEmptyField, name, "must not be empty");
-  }
-  if (out.size() > limit) {
-    return reject(RejectionCode::kFieldTooLong, name, size_detail("value", out.size(), limit));
-  }
-  if (const std::size_t at = find_control(out); at != std::string_view::npos) {
-    const auto byte = static_cast<unsigned char>(out[at]);
-    return reject(RejectionCode::kInvalidCharacter, name,
-                  "contains control character " + code_point_name(byte) + " at byte offset " +
-                      std::to_string(at) +
-                      (byte == 0 ? " (PostgreSQL text cannot store U+0000)" : ""));
-  }
-  return std::nullopt;
-}
-
-std::optional<Rejection> EventParser::Impl::check_payload(const dom::element& value) {
-  if (value.type() != dom::element_type::OBJECT) {
-    return reject(RejectionCode::kWrongType, "payload",
-                  "must be an object, got " + std::string(type_name(value.type())));
-  }
-  keys.clear();
-  failure_path.clear();
-  if (!walk(value, 0)) {
-    std::string pointer;
-    for (auto it = failure_path.rbegin(); it != failure_path.rend(); ++it) {
-      append_pointer_segment(pointer, *it);
-    }
-    std::string detail = std::move(failure_detail);
-    detail += pointer.empty() ? " at the top level of the payload"
-                              : " at " + detail::quote_for_message(pointer, 200);
-    return reject(failure_code, "payload", std::move(detail));
-  }
-  builder.clear();
-  builder.append(value);
-  const std::size_t size = builder.str().size();
-  if (size > limits.max_payload_bytes) {
-    return reject(RejectionCode::kPayloadTooLarge, "payload",
-                  size_detail("minified payload", size, limits.max_payload_bytes));
-  }
-  return std::nullopt;
-}
-
-// Checks one value of the payload; `depth` is the number of containers around it. On failure
-// records the reason (fail()) and the path from this value down, and returns false.
-bool EventParser::Impl::walk(const dom::element& value, std::size_t depth) {
-  switch (value.type()) {
-    case dom::element_type::OBJECT: {
-      if (depth + 1 > limits.max_payload_depth) {
-        fail(RejectionCode::kPayloadTooDeep,
-             "nesting depth exceeds " + std::to_string(limits.max_payload_depth));
-        return false;
-      }
-      const dom::object object = value.get_object().value_unsafe();
-      const std::size_t base = keys.size();
-      for (const dom::key_value_pair field : object) {
-        if (has_nul(field.key)) {
-          fail(RejectionCode::kInvalidCharacter,
-               "U+0000 in a key (PostgreSQL jsonb cannot store it)");
-          failure_path.emplace_back(field.key);
-          return false;
-        }
-        keys.push_back(field.key);
-      }
-      const std::optional<std::string_view> duplicate = find_duplicate(base);
-      keys.resize(base);
-      if (duplicate) {
-        fail(RejectionCode::kDuplicateKey,
-             "duplicate key " + detail::quote_for_message(*duplicate, 64));
-        return false;
-      }
-      for (const dom::key_value_pair field : object) {
-        if (!walk(field.value, depth + 1)) {
-          failure_path.emplace_back(field.key);
-          return false;
-        }
-      }
-      return true;
-    }
-    case dom::element_type::ARRAY: {
-      if (depth + 1 > limits.max_payload_depth) {
-        fail(RejectionCode::kPayloadTooDeep,
-             "nesting depth exceeds " + std::to_string(limits.max_payload_depth));
-        return false;
-      }
-      std::size_t index = 0;
-      const dom::array array = value.get_array().value_unsafe();
-      for (const dom::element item : array) {
-        if (!walk(item, depth + 1)) {
-          failure_path.push_back(std::to_string(index));
-          return false;
-        }
-        ++index;
-      }
-      return true;
-    }
-    case dom::element_type::STRING: {
-      if (has_nul(value.get_string().value_unsafe())) {
-        fail(RejectionCode::kInvalidCharacter,
-             "U+0000 in a string (PostgreSQL jsonb cannot store it)");
-        return false;
-      }
-      return true;
-    }
-    default:
-      return true;
-  }
-}
-
 // Looks for a repeated key among keys[base..]. Small objects (the usual case) are compared
 // pairwise and report the first repeat in document order; large ones are sorted (O(n log n),
 // so a hostile record with many keys costs little) and report the smallest repeated key.

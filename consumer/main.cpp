@@ -1,6 +1,5 @@
 // eventsink-consumer: the consumer service. Runs the group's workers and the HTTP API.
 #include <prometheus/registry.h>
-#include <prometheus/text_serializer.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -15,6 +14,7 @@
 #include "consumer/consumer_config.hpp"
 #include "consumer/consumer_probe.hpp"
 #include "consumer/health_check.hpp"
+#include "consumer/http_api.hpp"
 #include "consumer/http_server.hpp"
 #include "consumer/migrations.hpp"
 #include "consumer/worker.hpp"
@@ -96,22 +96,19 @@ int run(const ConsumerConfig& config) {
   auto registry = std::make_shared<prometheus::Registry>();
   ConsumerProbe probe(*registry);
   HealthCheck health(config.database_url, config.brokers);
+  // Declared before the server: the server's threads call into the API until it is destroyed.
+  std::unique_ptr<HttpApi> api;
   std::unique_ptr<HttpServer> http;
   if (config.http_port != 0) {
-    http = std::make_unique<HttpServer>(
-        HttpServerOptions{.address = config.http_address, .port = config.http_port});
-    http->route("GET", "/metrics", [registry](const HttpRequest&) {
-      return HttpResponse{.status = 200,
-                          .body = prometheus::TextSerializer().Serialize(registry->Collect()),
-                          .content_type = "text/plain; version=0.0.4; charset=utf-8",
-                          .headers = {}};
-    });
-    http->route("GET", "/health", [&health, started](const HttpRequest&) {
-      const auto report = health.check();
-      const auto uptime =
-          std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started);
-      return HttpResponse::json(report.healthy ? 200 : 503, report.to_json(uptime));
-    });
+    const HttpApiOptions api_options = http_api_options_from_environment();
+    api = std::make_unique<HttpApi>(config, api_options, *registry, health, started);
+    http =
+        std::make_unique<HttpServer>(HttpServerOptions{.address = config.http_address,
+                                                       .port = config.http_port,
+                                                       .max_body_bytes = api_options.max_body_bytes,
+                                                       .threads = 8,
+                                                       .request_timeout_ms = 10000});
+    api->install(*http);
     spdlog::info("HTTP API on {}:{}", config.http_address, config.http_port);
   }
 

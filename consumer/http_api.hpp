@@ -1,0 +1,76 @@
+// The consumer service's HTTP API: every route, instrumented, on one HttpServer.
+//
+//   POST /publish   consumer/publish_endpoint.hpp
+//   GET  /events    consumer/events_endpoint.hpp
+//   GET  /stats     consumer/stats_endpoint.hpp
+//   GET  /health    consumer/health_check.hpp
+//   GET  /metrics   Prometheus text format of the service's registry
+//
+// Every route is counted and timed by ApiProbe under its path. The database endpoints share one
+// ConnectionPool; POST /publish produces to the first --topic (EVENTSINK_KAFKA_TOPIC). When that
+// is a pattern ("^..."), there is no topic to produce to and POST /publish answers 501.
+//
+// Thread-safety: the routes run on the server's threads concurrently; every part is thread-safe.
+// The HttpApi must outlive the HttpServer it is installed on (declare it first).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include <prometheus/registry.h>
+
+#include "consumer/api_probe.hpp"
+#include "consumer/connection_pool.hpp"
+#include "consumer/consumer_config.hpp"
+#include "consumer/events_endpoint.hpp"
+#include "consumer/health_check.hpp"
+#include "consumer/http_server.hpp"
+#include "consumer/publish_endpoint.hpp"
+#include "consumer/stats_endpoint.hpp"
+
+namespace eventsink {
+
+// The API's own settings, with their environment variables.
+struct HttpApiOptions {
+  std::size_t max_body_bytes = 1024 * 1024;          // EVENTSINK_HTTP_MAX_BODY_BYTES; larger: 413
+  std::size_t max_publish_events = 1000;             // EVENTSINK_PUBLISH_MAX_EVENTS; more: 413
+  std::string publish_token;                         // EVENTSINK_PUBLISH_TOKEN; empty: no auth
+  std::chrono::milliseconds publish_timeout{10000};  // EVENTSINK_PUBLISH_TIMEOUT_MS
+  std::size_t database_connections = 4;              // EVENTSINK_HTTP_DATABASE_CONNECTIONS
+};
+
+// Reads the variables above; unset or empty ones keep the defaults. Throws std::invalid_argument
+// naming the variable (never echoing the token) when a value is malformed or out of range.
+HttpApiOptions http_api_options_from_environment();
+
+class HttpApi {
+ public:
+  // Creates the Kafka producer of POST /publish (connecting in the background); opens no
+  // database connection yet. `registry`, `health` must outlive the HttpApi.
+  HttpApi(const ConsumerConfig& config, const HttpApiOptions& options,
+          prometheus::Registry& registry, HealthCheck& health,
+          std::chrono::steady_clock::time_point started);
+  ~HttpApi();
+  HttpApi(const HttpApi&) = delete;
+  HttpApi& operator=(const HttpApi&) = delete;
+
+  // Routes every endpoint on `server`. Call once, right after the server is constructed.
+  void install(HttpServer& server);
+
+ private:
+  // `handler`, counted and timed under `endpoint`.
+  HttpServer::Handler instrumented(std::string endpoint, HttpServer::Handler handler);
+
+  prometheus::Registry& registry_;
+  HealthCheck& health_;
+  const std::chrono::steady_clock::time_point started_;
+  ApiProbe probe_;
+  ConnectionPool database_;
+  std::unique_ptr<PublishEndpoint> publish_;  // null when there is no topic to produce to
+  StatsEndpoint stats_;
+  EventsEndpoint events_;
+};
+
+}  // namespace eventsink
