@@ -281,7 +281,9 @@ void append_pointer_segment(std::string& out, std::string_view segment) {
   }
 }
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 // Bytes a JSON number can contain. A number token ends at the first other byte.
 bool is_number_byte(char c) {
@@ -381,10 +383,9 @@ const char* numeric_problem(std::string_view number) {
       continue;
     }
     if (number[at] != '0') {
-      const std::int64_t power =
-          (at < int_end ? static_cast<std::int64_t>(int_end - at) - 1
-                        : -static_cast<std::int64_t>(at - int_end)) +
-          exponent;
+      const std::int64_t power = (at < int_end ? static_cast<std::int64_t>(int_end - at) - 1
+                                               : -static_cast<std::int64_t>(at - int_end)) +
+                                 exponent;
       if (power > kNumericMaxPower) {
         return "it has more than 131072 digits before the decimal point";
       }
@@ -469,6 +470,7 @@ struct EventParser::Impl {
   std::size_t copy_capacity = 0;
   std::unique_ptr<char[]> minified;
   std::size_t minified_capacity = 0;
+  std::size_t minified_size = 0;
   // What scan_record found, in document order.
   std::vector<Member> members;
   std::vector<Number> numbers;
@@ -664,6 +666,163 @@ ParseOutcome EventParser::Impl::parse(std::string_view record) {
   event.payload_json.assign(minified.get(), minified_size);
   return outcome;
 }
+std::optional<Rejection> EventParser::Impl::check_text(const dom::element& value, Slot slot,
+                                                       std::size_t limit,
+                                                       std::string_view& out) const {
+  const std::string_view name = kSlotNames[slot];
+  if (value.get_string().get(out)) {
+    return reject(RejectionCode::kWrongType, name,
+                  "must be a string, got " + std::string(type_name(value.type())));
+  }
+  if (out.empty()) {
+    return reject(RejectionCode::kEmptyField, name, "must not be empty");
+  }
+  if (out.size() > limit) {
+    return reject(RejectionCode::kFieldTooLong, name, size_detail("value", out.size(), limit));
+  }
+  if (const std::size_t at = find_control(out); at != std::string_view::npos) {
+    const auto byte = static_cast<unsigned char>(out[at]);
+    return reject(RejectionCode::kInvalidCharacter, name,
+                  "contains control character " + code_point_name(byte) + " at byte offset " +
+                      std::to_string(at) +
+                      (byte == 0 ? " (PostgreSQL text cannot store U+0000)" : ""));
+  }
+  return std::nullopt;
+}
+
+// `member` is where the payload is in the record. On success, minified[0..minified_size) is
+// the text to store.
+std::optional<Rejection> EventParser::Impl::check_payload(const dom::element& value,
+                                                          const Member& member) {
+  if (value.type() != dom::element_type::OBJECT) {
+    return reject(RejectionCode::kWrongType, "payload",
+                  "must be an object, got " + std::string(type_name(value.type())));
+  }
+  keys.clear();
+  failure_path.clear();
+  next_number = member.first_number;
+  if (!walk(value, 0)) {
+    std::string pointer;
+    for (auto it = failure_path.rbegin(); it != failure_path.rend(); ++it) {
+      append_pointer_segment(pointer, *it);
+    }
+    std::string detail = std::move(failure_detail);
+    detail += pointer.empty() ? " at the top level of the payload"
+                              : " at " + detail::quote_for_message(pointer, 200);
+    return reject(failure_code, "payload", std::move(detail));
+  }
+  // The producer's text of the payload: the member's value without the whitespace around it,
+  // then without the whitespace inside it (valid JSON, so minify's idea of strings is right).
+  std::size_t begin = member.value_begin;
+  std::size_t end = member.value_end;
+  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  while (begin < end && is_space(input[begin])) {
+    ++begin;
+  }
+  while (end > begin && is_space(input[end - 1])) {
+    --end;
+  }
+  const std::string_view text = input.substr(begin, end - begin);
+  char* out = reserve(minified, minified_capacity, text.size());
+  minified_size = 0;
+  if (text.size() < 2 || text.front() != '{' || text.back() != '}' ||
+      simdjson::minify(text.data(), text.size(), out, minified_size) != simdjson::SUCCESS) {
+    return reject(RejectionCode::kInvalidJson, "payload",  // cannot happen
+                  "internal error: the payload's text could not be located");
+  }
+  if (minified_size > limits.max_payload_bytes) {
+    return reject(RejectionCode::kPayloadTooLarge, "payload",
+                  size_detail("minified payload", minified_size, limits.max_payload_bytes));
+  }
+  return std::nullopt;
+}
+
+// Checks one value of the payload; `depth` is the number of containers around it. On failure
+// records the reason (fail()) and the path from this value down, and returns false.
+bool EventParser::Impl::walk(const dom::element& value, std::size_t depth) {
+  switch (value.type()) {
+    case dom::element_type::OBJECT: {
+      if (depth + 1 > limits.max_payload_depth) {
+        fail(RejectionCode::kPayloadTooDeep,
+             "nesting depth exceeds " + std::to_string(limits.max_payload_depth));
+        return false;
+      }
+      const dom::object object = value.get_object().value_unsafe();
+      const std::size_t base = keys.size();
+      for (const dom::key_value_pair field : object) {
+        if (has_nul(field.key)) {
+          fail(RejectionCode::kInvalidCharacter,
+               "U+0000 in a key (PostgreSQL jsonb cannot store it)");
+          failure_path.emplace_back(field.key);
+          return false;
+        }
+        keys.push_back(field.key);
+      }
+      const std::optional<std::string_view> duplicate = find_duplicate(base);
+      keys.resize(base);
+      if (duplicate) {
+        fail(RejectionCode::kDuplicateKey,
+             "duplicate key " + detail::quote_for_message(*duplicate, 64));
+        return false;
+      }
+      for (const dom::key_value_pair field : object) {
+        if (!walk(field.value, depth + 1)) {
+          failure_path.emplace_back(field.key);
+          return false;
+        }
+      }
+      return true;
+    }
+    case dom::element_type::ARRAY: {
+      if (depth + 1 > limits.max_payload_depth) {
+        fail(RejectionCode::kPayloadTooDeep,
+             "nesting depth exceeds " + std::to_string(limits.max_payload_depth));
+        return false;
+      }
+      std::size_t index = 0;
+      const dom::array array = value.get_array().value_unsafe();
+      for (const dom::element item : array) {
+        if (!walk(item, depth + 1)) {
+          failure_path.push_back(std::to_string(index));
+          return false;
+        }
+        ++index;
+      }
+      return true;
+    }
+    case dom::element_type::STRING: {
+      if (has_nul(value.get_string().value_unsafe())) {
+        fail(RejectionCode::kInvalidCharacter,
+             "U+0000 in a string (PostgreSQL jsonb cannot store it)");
+        return false;
+      }
+      return true;
+    }
+    case dom::element_type::INT64:
+    case dom::element_type::UINT64:
+    case dom::element_type::DOUBLE: {
+      // The DOM only holds the neutralized "0"; the producer's number is the next one
+      // scan_record found (both go through the document in order).
+      if (next_number >= numbers.size()) {  // cannot happen
+        fail(RejectionCode::kInvalidJson, "internal error: a number could not be located");
+        return false;
+      }
+      const Number& number = numbers[next_number++];
+      const std::string_view text = input.substr(number.offset, number.length);
+      if (const char* problem = numeric_problem(text)) {
+        fail(
+            RejectionCode::kInvalidJson,
+            "number " + detail::quote_for_message(text, 40) +
+                " cannot be stored by PostgreSQL (its numeric type, which jsonb uses): " + problem);
+        return false;
+      }
+      return true;
+    }
+    default:
+      return true;
+  }
+}
+
 // Looks for a repeated key among keys[base..]. Small objects (the usual case) are compared
 // pairwise and report the first repeat in document order; large ones are sorted (O(n log n),
 // so a hostile record with many keys costs little) and report the smallest repeated key.

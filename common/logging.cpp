@@ -1,12 +1,45 @@
 #include "common/logging.hpp"
 
+#include <spdlog/formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+#include <memory>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 
+#include "common/event.hpp"
+
 namespace eventsink {
+namespace {
+
+// One JSON object per line, every string properly escaped, so log shippers can parse any
+// message, whatever it quotes (record contents in dead-letter warnings, SQL errors).
+class JsonFormatter final : public spdlog::formatter {
+ public:
+  void format(const spdlog::details::log_msg& message, spdlog::memory_buf_t& out) override {
+    const nlohmann::ordered_json line = {
+        {"time", format_timestamp(std::chrono::time_point_cast<std::chrono::microseconds>(
+                     message.time))},
+        {"level", std::string_view(spdlog::level::to_string_view(message.level).data(),
+                                   spdlog::level::to_string_view(message.level).size())},
+        {"thread", message.thread_id},
+        {"message", std::string_view(message.payload.data(), message.payload.size())},
+    };
+    // Invalid UTF-8 in a message is replaced rather than thrown: a log line must never fail.
+    const std::string text = line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+    out.append(text.data(), text.data() + text.size());
+    out.push_back('\n');
+  }
+
+  std::unique_ptr<spdlog::formatter> clone() const override {
+    return std::make_unique<JsonFormatter>();
+  }
+};
+
+}  // namespace
 
 LogFormat parse_log_format(std::string_view text) {
   if (text == "text") {
@@ -28,13 +61,9 @@ void configure_logging(std::string_view level, LogFormat format) {
   auto logger = spdlog::stderr_color_mt("eventsink");
   logger->set_level(parsed);
   if (format == LogFormat::kJson) {
-    // One JSON object per line. The message is escaped by the caller's formatting only for
-    // quotes and backslashes that spdlog does not escape, so messages avoid raw quotes.
-    logger->set_pattern(
-        R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","thread":%t,"message":"%v"})",
-        spdlog::pattern_time_type::utc);
+    logger->set_formatter(std::make_unique<JsonFormatter>());
   } else {
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ [%t] %v", spdlog::pattern_time_type::utc);
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%-5l%$ [%t] %v", spdlog::pattern_time_type::utc);
   }
   spdlog::set_default_logger(std::move(logger));
   spdlog::flush_every(std::chrono::seconds(1));

@@ -16,8 +16,9 @@ bool Backoff::wait(std::stop_token stop) {
   std::mutex mutex;
   std::condition_variable_any wake;
   std::unique_lock lock(mutex);
-  // Returns early, with true, only when stop is requested.
-  return !wake.wait_for(lock, stop, delay, [] { return false; });
+  // Nothing notifies `wake`: this returns after `delay`, or at once when stop is requested.
+  wake.wait_for(lock, stop, delay, [] { return false; });
+  return !stop.stop_requested();
 }
 
 }  // namespace eventsink

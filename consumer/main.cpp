@@ -3,7 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <csignal>
+#include <mutex>
 #include <ctime>
 #include <stop_token>
 #include <thread>
@@ -24,7 +26,7 @@ namespace {
 using namespace eventsink;
 
 // Blocks SIGINT and SIGTERM in this thread and every thread started after, so that they are
-// only ever taken by wait_for_signal() instead of interrupting a worker mid-transaction.
+// only ever taken by the signal watcher instead of interrupting a worker mid-transaction.
 sigset_t block_termination_signals() {
   sigset_t signals;
   sigemptyset(&signals);
@@ -34,15 +36,26 @@ sigset_t block_termination_signals() {
   return signals;
 }
 
-// Returns when a termination signal arrives or `stop` is requested (a worker failed).
-void wait_for_signal(const sigset_t& signals, const std::stop_source& stop) {
-  const timespec tick{.tv_sec = 0, .tv_nsec = 200'000'000};
-  while (!stop.stop_requested()) {
-    if (const int signal = sigtimedwait(&signals, nullptr, &tick); signal > 0) {
-      spdlog::info("received {}, shutting down", signal == SIGINT ? "SIGINT" : "SIGTERM");
-      return;
+// Requests `stop` when SIGINT or SIGTERM arrives, from start-up on (the database may be down
+// while migrations are retried, and a stop request must still be heard then).
+std::jthread watch_signals(const sigset_t& signals, std::stop_source stop) {
+  return std::jthread([signals, stop](std::stop_token finished) mutable {
+    const timespec tick{.tv_sec = 0, .tv_nsec = 200'000'000};
+    while (!finished.stop_requested() && !stop.stop_requested()) {
+      if (const int signal = sigtimedwait(&signals, nullptr, &tick); signal > 0) {
+        spdlog::info("received {}, shutting down", signal == SIGINT ? "SIGINT" : "SIGTERM");
+        stop.request_stop();
+      }
     }
-  }
+  });
+}
+
+// Blocks until `stop` is requested.
+void wait_for_stop(const std::stop_source& stop) {
+  std::mutex mutex;
+  std::condition_variable_any wake;
+  std::unique_lock lock(mutex);
+  wake.wait(lock, stop.get_token(), [] { return false; });
 }
 
 // Applies the schema, retrying while the database is unreachable. Returns false when stopped.
@@ -78,14 +91,14 @@ WorkerSettings worker_settings(const ConsumerConfig& config, int index) {
   };
 }
 
-int run(const ConsumerConfig& config) {
-  const sigset_t signals = block_termination_signals();
+int run(const ConsumerConfig& config, const sigset_t& signals) {
   const auto started = std::chrono::steady_clock::now();
   spdlog::info("eventsink-consumer {}: brokers {}, group '{}', database {}, {} worker(s)",
                config.instance, config.brokers, config.group,
                redact_database_url(config.database_url), config.workers);
 
   std::stop_source stop;
+  const std::jthread signal_watcher = watch_signals(signals, stop);
   if (!migrate(config, stop)) {
     return 0;
   }
@@ -127,8 +140,7 @@ int run(const ConsumerConfig& config) {
         }
       });
     }
-    wait_for_signal(signals, stop);
-    stop.request_stop();
+    wait_for_stop(stop);
   }  // joins the workers: each finishes its batch in flight and leaves the group
   spdlog::info("stopped");
   return worker_failed ? 1 : 0;
@@ -137,13 +149,15 @@ int run(const ConsumerConfig& config) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before any thread exists (spdlog's flusher, librdkafka's, civetweb's): threads inherit it.
+  const sigset_t signals = block_termination_signals();
   auto command_line = eventsink::parse_consumer_command_line(argc, argv);
   if (!command_line.config) {
     return command_line.exit_code;
   }
   try {
     eventsink::configure_logging(command_line.config->log_level, command_line.config->log_format);
-    return run(*command_line.config);
+    return run(*command_line.config, signals);
   } catch (const std::exception& error) {
     spdlog::critical("{}", error.what());
     return 1;

@@ -62,7 +62,7 @@ PublishBody split_array(ondemand::array& array, std::size_t max_events, std::str
   std::vector<std::string> events;
   for (auto element : array) {
     ondemand::value value;
-    if (const auto error = element.get(value)) {
+    if (const auto error = std::move(element).get(value)) {
       return structure_error(error, what);
     }
     if (events.size() == max_events) {
@@ -96,7 +96,7 @@ std::variant<ObjectShape, PublishBodyError> object_shape(ondemand::document& doc
   for (auto result : object) {
     ondemand::field field;
     std::string_view key;
-    if ((error = result.get(field)) || (error = field.unescaped_key().get(key))) {
+    if ((error = std::move(result).get(field)) || (error = field.unescaped_key().get(key))) {
       break;
     }
     ++keys;

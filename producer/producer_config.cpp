@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "common/kafka_config.hpp"
+#include "common/kafka_producer.hpp"
 #include "common/settings.hpp"
 
 namespace eventsink {
@@ -82,16 +83,15 @@ ProducerCommandLine parse_producer_command_line(int argc, const char* const* arg
   CLI::App app{"eventsink-producer: writes events to Kafka for the eventsink sink"};
   app.option_defaults()->always_capture_default();
   app.require_subcommand(1);
-  // Logging flags may come before the subcommand too.
-  app.fallthrough();
-  add_logging_options(app, log_level, log_format);
+  add_logging_options(app, log_level, log_format);  // before the subcommand, or after it
 
   CLI::App* generate_app =
       app.add_subcommand("generate", "Send synthetic events, a share of them duplicates");
   std::vector<std::string> generate_properties;
   int generate_flush_seconds = 30;
   add_send_options(*generate_app, generate.send, generate_properties, generate_flush_seconds);
-  generate_app->add_option("--count", generate.count, "Records to send; 0 = until interrupted");
+  generate_app->add_option("--count", generate.count, "Records to send; 0 = until interrupted")
+      ->check(CLI::NonNegativeNumber);
   generate_app
       ->add_option("--duplicates", generate.duplicate_ratio,
                    "Share of records that repeat an earlier event (0 to 1)")
@@ -101,9 +101,11 @@ ProducerCommandLine parse_producer_command_line(int argc, const char* const* arg
   generate_app->add_option("--sources", generate.sources, "Event sources, comma-separated")
       ->delimiter(',');
   std::uint64_t seed = 0;
-  CLI::Option* seed_option = generate_app->add_option(
-      "--seed", seed, "Seed of the event sequence; the same seed sends the same events");
-  seed_option->always_capture_default(false);
+  CLI::Option* seed_option =
+      generate_app
+          ->add_option("--seed", seed,
+                       "Seed of the event sequence; the same seed sends the same events")
+          ->default_str("random, logged");
 
   CLI::App* replay_app = app.add_subcommand(
       "replay", "Send JSON lines from a file or standard input, each line as it is");

@@ -19,6 +19,8 @@ PACKAGES=(
   libcurl4-openssl-dev
   # Local stack (scripts/stack.sh): the servers, and the clients it uses to probe them
   kcat postgresql prometheus openjdk-17-jre-headless maven curl procps iproute2
+  # The demos read JSON answers with jq
+  jq
   # Validates the compose file without a Docker engine (--no-install-recommends keeps the engine out)
   docker-compose
 )
