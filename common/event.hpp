@@ -32,7 +32,10 @@ struct Event {
   std::string event_id;
   EventTime timestamp;
   std::string source;
-  std::string payload_json;  // a JSON object, minified; valid input for PostgreSQL jsonb
+  // The payload object exactly as the producer wrote it, minified: numbers (1e2,
+  // 0.12345678901234567890, 123456789012345678901234567890) and string escapes are kept
+  // verbatim, so jsonb stores every number exactly as sent. Valid input for PostgreSQL jsonb.
+  std::string payload_json;
 };
 
 // Why a record is not an event. `code` is a small fixed vocabulary, safe as a metric label;

@@ -1,13 +1,15 @@
 #include "consumer/consumer_probe.hpp"
 
+#include <initializer_list>
 #include <string>
+
+#include "common/event.hpp"
 
 namespace eventsink {
 namespace {
 
 prometheus::Family<prometheus::Counter>& counter(prometheus::Registry& registry,
-                                                 const std::string& name,
-                                                 const std::string& help) {
+                                                 const std::string& name, const std::string& help) {
   return prometheus::BuildCounter().Name(name).Help(help).Register(registry);
 }
 
@@ -25,6 +27,33 @@ prometheus::Histogram& histogram(prometheus::Registry& registry, const std::stri
 
 const prometheus::Histogram::BucketBoundaries kSecondsBuckets = {
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+
+// Every reason a record can be dead-lettered for: the parser's rejection codes, plus the two the
+// consumer assigns itself (worker.cpp: a record without a value; sink_writer.cpp: a row
+// PostgreSQL refused). The codes are walked until to_string() no longer knows one (a scoped
+// enum's underlying type is int, so every int is a valid value), so a code added to the enum is
+// picked up here. An unlisted reason still gets its series, on first use.
+void initialize_dead_letter_reasons(prometheus::Family<prometheus::Counter>& family) {
+  for (int code = 0; code < 1000; ++code) {
+    const std::string_view reason = to_string(static_cast<RejectionCode>(code));
+    if (reason == "unknown") {
+      break;
+    }
+    family.Add({{"reason", std::string(reason)}});
+  }
+  family.Add({{"reason", "null_value"}});
+  family.Add({{"reason", "database_rejected"}});
+}
+
+// Creates the family's series for each of `values` of `label`, at 0.
+prometheus::Family<prometheus::Counter>& with_series(
+    prometheus::Family<prometheus::Counter>& family, const std::string& label,
+    std::initializer_list<const char*> values) {
+  for (const char* value : values) {
+    family.Add({{label, value}});
+  }
+  return family;
+}
 
 }  // namespace
 
@@ -68,24 +97,30 @@ ConsumerProbe::ConsumerProbe(prometheus::Registry& registry)
           counter(registry, "eventsink_consumer_batches_already_applied_total",
                   "Batch retries that found their earlier attempt had committed")
               .Add({})),
-      database_errors_(counter(registry, "eventsink_consumer_database_errors_total",
-                               "PostgreSQL errors, by kind (connection, conflict, data, other)")),
+      database_errors_(
+          with_series(counter(registry, "eventsink_consumer_database_errors_total",
+                              "PostgreSQL errors, by kind (connection, conflict, data, other)"),
+                      "kind", {"connection", "conflict", "data", "other"})),
       retries_(counter(registry, "eventsink_consumer_retries_total",
                        "Batch transactions retried after a database error")
                    .Add({})),
-      rebalances_(counter(registry, "eventsink_consumer_rebalances_total",
-                          "Partition assignments and revocations, by kind")),
+      rebalances_(with_series(counter(registry, "eventsink_consumer_rebalances_total",
+                                      "Partition assignments and revocations, by kind"),
+                              "kind", {"assign", "revoke"})),
       assigned_partitions_(gauge(registry, "eventsink_consumer_assigned_partitions",
                                  "Partitions currently assigned to this process's workers")
                                .Add({})),
-      lag_(gauge(registry, "eventsink_consumer_lag_records",
-                 "Records between the partition's high watermark and the stored offset")),
+      lag_(gauge(
+          registry, "eventsink_consumer_lag_records",
+          "Records between the partition's high watermark and its offset stored in PostgreSQL, "
+          "as of this process's last commit (or failed attempt) on it")),
       last_commit_(gauge(registry, "eventsink_consumer_last_commit_timestamp_seconds",
                          "Unix time of the last committed batch")
-                       .Add({})) {}
+                       .Add({})) {
+  initialize_dead_letter_reasons(dead_letters_);
+}
 
-void ConsumerProbe::batch_committed(std::size_t records, std::int64_t events,
-                                    std::int64_t inserted,
+void ConsumerProbe::batch_committed(std::size_t records, std::int64_t events, std::int64_t inserted,
                                     std::chrono::duration<double> transaction_time) {
   batches_.Increment();
   batch_records_.Observe(double(records));
@@ -112,8 +147,16 @@ void ConsumerProbe::rebalance(std::string_view kind) {
 }
 
 void ConsumerProbe::lag(const TopicPartition& tp, std::int64_t records) {
-  lag_.Add({{"topic", tp.topic}, {"partition", std::to_string(tp.partition)}})
-      .Set(double(records));
+  const std::lock_guard lock(lag_mutex_);
+  lag_.Add({{"topic", tp.topic}, {"partition", std::to_string(tp.partition)}}).Set(double(records));
+}
+
+void ConsumerProbe::partition_released(const TopicPartition& tp) {
+  const prometheus::Labels labels{{"topic", tp.topic}, {"partition", std::to_string(tp.partition)}};
+  const std::lock_guard lock(lag_mutex_);
+  if (lag_.Has(labels)) {
+    lag_.Remove(&lag_.Add(labels));
+  }
 }
 
 }  // namespace eventsink

@@ -2,14 +2,40 @@
 //
 // The worker reports what happened in the words of its own domain (a batch committed, a record
 // redelivered); the probe turns that into metric updates. All metrics carry the prefix
-// "eventsink_consumer_" and no high-cardinality labels (never an event id).
+// "eventsink_consumer_", base units (seconds, records) and no high-cardinality labels (never an
+// event id; `reason`, `kind` are small fixed vocabularies, `topic`/`partition` are Kafka's).
+//
+//   eventsink_consumer_records_consumed_total           counter  records read, redeliveries
+//   included eventsink_consumer_events_inserted_total            counter  events stored for the
+//   first time eventsink_consumer_duplicates_total                 counter  valid records already
+//   stored eventsink_consumer_redeliveries_skipped_total       counter  records below the stored
+//   offset eventsink_consumer_stale_records_dropped_total      counter  records of partitions not
+//   owned eventsink_consumer_dead_letters_total{reason}       counter  invalid records
+//   dead-lettered eventsink_consumer_batches_total                    counter  committed batch
+//   transactions eventsink_consumer_batch_records                    histogram records per
+//   committed batch eventsink_consumer_transaction_seconds              histogram a batch's
+//   PostgreSQL transaction eventsink_consumer_end_to_end_seconds               histogram Kafka
+//   record timestamp -> commit eventsink_consumer_fenced_partitions_total          counter  batches
+//   refused: partition claimed eventsink_consumer_batches_already_applied_total    counter  retries
+//   that found a commit eventsink_consumer_database_errors_total{kind}      counter  PostgreSQL
+//   errors eventsink_consumer_retries_total                    counter  batch transactions retried
+//   eventsink_consumer_rebalances_total{kind}           counter  assign / revoke callbacks
+//   eventsink_consumer_assigned_partitions              gauge    partitions owned by this process
+//   eventsink_consumer_lag_records{topic,partition}     gauge    high watermark - stored offset
+//   eventsink_consumer_last_commit_timestamp_seconds    gauge    Unix time of the last commit
+//
+// Every labelled counter whose label values are known up front (dead-letter reasons, error
+// kinds, rebalance kinds) is created at 0 on construction: a series that first appears at 1
+// is invisible to rate()/increase(), so alerts on "dead letters appearing" would miss it.
 //
 // Thread-safety: every method is safe to call from any worker thread concurrently
-// (prometheus-cpp metrics are atomic; families are created up front or under the family's lock).
+// (prometheus-cpp metrics are atomic; families are created up front or under the family's lock;
+// the lag series are set and removed under the probe's own lock).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -44,7 +70,10 @@ class ConsumerProbe {
 
   void rebalance(std::string_view kind);  // "assign" or "revoke"
   void partitions_assigned(std::int64_t delta) { assigned_partitions_.Increment(double(delta)); }
+  // The partition's lag: records between its high watermark and the offset stored in PostgreSQL.
   void lag(const TopicPartition& tp, std::int64_t records);
+  // The partition left this process: its lag series goes (its new owner reports it).
+  void partition_released(const TopicPartition& tp);
 
  private:
   prometheus::Counter& records_consumed_;
@@ -65,6 +94,9 @@ class ConsumerProbe {
   prometheus::Gauge& assigned_partitions_;
   prometheus::Family<prometheus::Gauge>& lag_;
   prometheus::Gauge& last_commit_;
+  // Orders lag updates against removals: Family::Remove frees the series a concurrent Set()
+  // would otherwise still write to (a fenced worker releasing what another worker now owns).
+  std::mutex lag_mutex_;
 };
 
 }  // namespace eventsink

@@ -15,7 +15,6 @@
 #pragma once
 
 #include <chrono>
-#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -26,24 +25,12 @@
 #include "consumer/consumer_config.hpp"
 #include "consumer/events_endpoint.hpp"
 #include "consumer/health_check.hpp"
+#include "consumer/http_api_options.hpp"
 #include "consumer/http_server.hpp"
 #include "consumer/publish_endpoint.hpp"
 #include "consumer/stats_endpoint.hpp"
 
 namespace eventsink {
-
-// The API's own settings, with their environment variables.
-struct HttpApiOptions {
-  std::size_t max_body_bytes = 1024 * 1024;          // EVENTSINK_HTTP_MAX_BODY_BYTES; larger: 413
-  std::size_t max_publish_events = 1000;             // EVENTSINK_PUBLISH_MAX_EVENTS; more: 413
-  std::string publish_token;                         // EVENTSINK_PUBLISH_TOKEN; empty: no auth
-  std::chrono::milliseconds publish_timeout{10000};  // EVENTSINK_PUBLISH_TIMEOUT_MS
-  std::size_t database_connections = 4;              // EVENTSINK_HTTP_DATABASE_CONNECTIONS
-};
-
-// Reads the variables above; unset or empty ones keep the defaults. Throws std::invalid_argument
-// naming the variable (never echoing the token) when a value is malformed or out of range.
-HttpApiOptions http_api_options_from_environment();
 
 class HttpApi {
  public:

@@ -4,6 +4,8 @@
 // the end of the document) and validates the UTF-8 of the whole body up front.
 #include "consumer/publish_body.hpp"
 
+#include <new>
+
 #include <simdjson.h>
 
 namespace eventsink {
@@ -17,11 +19,25 @@ PublishBody failure(Kind kind, std::string detail) {
 }
 
 PublishBody structure_error(simdjson::error_code error, std::string_view what) {
-  if (error == simdjson::UTF8_ERROR) {
-    return failure(Kind::kInvalidUtf8, "the body is not valid UTF-8");
+  switch (error) {
+    case simdjson::UTF8_ERROR:
+      return failure(Kind::kInvalidUtf8, "the body is not valid UTF-8");
+    case simdjson::MEMALLOC:
+      throw std::bad_alloc();
+    // simdjson's own texts for these two are vague; say what they mean here.
+    case simdjson::TAPE_ERROR:
+      return failure(Kind::kInvalidJson,
+                     std::string(what) +
+                         " is not valid JSON: a comma, bracket, brace, colon or value is "
+                         "missing or superfluous");
+    case simdjson::INCOMPLETE_ARRAY_OR_OBJECT:
+      return failure(
+          Kind::kInvalidJson,
+          std::string(what) + " is not valid JSON: it is not closed, or text follows it");
+    default:
+      return failure(Kind::kInvalidJson,
+                     std::string(what) + " is not valid JSON: " + simdjson::error_message(error));
   }
-  return failure(Kind::kInvalidJson,
-                 std::string(what) + " is not valid JSON: " + simdjson::error_message(error));
 }
 
 // Nothing but whitespace may follow the outer value, which the caller has consumed entirely.

@@ -171,6 +171,7 @@ void Worker::commit_batch(Persistence persistence) {
         for (const auto& tp : result.fenced) {
           tracker_.fence(tp);
           batch_.drop_partition(tp);
+          probe_.partition_released(tp);
         }
         consumer_->pause(result.fenced);
         probe_.batch_fenced(result.fenced.size());
@@ -181,6 +182,13 @@ void Worker::commit_batch(Persistence persistence) {
       return;
     } catch (const std::exception& error) {
       database_failed(error, "committing a batch");
+      // Metrics only: while commits fail the lag keeps moving (librdkafka goes on fetching),
+      // which is what the lag and no-commit alerts watch.
+      for (const auto& [tp, span] : batch_.spans()) {
+        if (const auto high = consumer_->cached_high_watermark(tp)) {
+          probe_.lag(tp, std::max<std::int64_t>(0, *high - span.first_offset));
+        }
+      }
       if (persistence == Persistence::kOneAttempt || !backoff_.wait(stop_)) {
         // Only when stopping or losing every partition: the next owner (or this worker, after
         // its next claim) starts again from the offsets PostgreSQL holds.
@@ -267,6 +275,7 @@ void Worker::on_revoke(const std::vector<TopicPartition>& partitions) {
   for (const auto& tp : partitions) {
     batch_.drop_partition(tp);
     tracker_.release(tp);
+    probe_.partition_released(tp);
   }
   probe_.partitions_assigned(-static_cast<std::int64_t>(partitions.size()));
   spdlog::info("worker {} released {}", settings_.owner, describe(partitions));

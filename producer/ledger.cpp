@@ -1,7 +1,7 @@
 #include "producer/ledger.hpp"
 
-#include <charconv>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <vector>
 

@@ -92,8 +92,9 @@ Event LoadGenerator::new_event(std::uint64_t index, int revision) const {
   event.topic = settings_.topics[random.below(settings_.topics.size())];
   event.event_id = uuid(random);
   event.source = settings_.sources[random.below(settings_.sources.size())];
-  event.timestamp = settings_.start + std::chrono::milliseconds(index) +
-                    std::chrono::microseconds(random.below(1000));
+  const auto spacing = std::max<std::int64_t>(1, settings_.spacing.count());
+  event.timestamp = settings_.start + std::chrono::microseconds(spacing * std::int64_t(index)) +
+                    std::chrono::microseconds(random.below(std::uint64_t(spacing)));
   event.payload_json = synthetic_payload(event.topic, random, revision);
   return event;
 }

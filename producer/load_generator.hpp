@@ -3,7 +3,7 @@
 //
 // The n-th new event (n = 0, 1, ...) is a pure function of (seed, n): its topic and source are
 // drawn from the configured lists, its event_id is a UUID (version 4 layout) drawn from the seed,
-// its timestamp is `start` + n milliseconds (plus sub-millisecond jitter), and its payload is a
+// its timestamp is `start` + n * `spacing` (plus jitter within one spacing), and its payload is a
 // realistic object for its topic (synthetic_payloads.hpp). Different seeds give different
 // event_ids; the same seed gives the same events again (all duplicates, if sent to the same sink).
 //
@@ -16,6 +16,7 @@
 // Thread-safety: none; a LoadGenerator belongs to one thread.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -27,10 +28,11 @@ namespace eventsink {
 
 struct LoadSettings {
   std::uint64_t seed = 0;
-  double duplicate_ratio = 0.0;     // in [0, 1]
-  std::vector<std::string> topics;  // at least one; event topics, not Kafka topics
-  std::vector<std::string> sources;  // at least one
-  EventTime start{};                // timestamp of the first new event
+  double duplicate_ratio = 0.0;             // in [0, 1]
+  std::vector<std::string> topics;          // at least one; event topics, not Kafka topics
+  std::vector<std::string> sources;         // at least one
+  EventTime start{};                        // timestamp of the first new event
+  std::chrono::microseconds spacing{1000};  // between new events' timestamps; at least 1 us
 };
 
 struct GeneratedEvent {
@@ -46,7 +48,7 @@ class LoadGenerator {
 
   GeneratedEvent next();
 
-  std::uint64_t records() const { return records_; }       // returned by next() so far
+  std::uint64_t records() const { return records_; }        // returned by next() so far
   std::uint64_t new_events() const { return new_events_; }  // of which were not duplicates
 
  private:

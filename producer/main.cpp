@@ -1,12 +1,12 @@
 // eventsink-producer: writes events to Kafka (generate, replay) and tells what the sink must
 // then report (expect). See producer/README.md. Only wiring here: parsing is in
 // producer_config, the sending in send_session, the sources in record_sources.
-#include <spdlog/spdlog.h>
-
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <random>
+
+#include <spdlog/spdlog.h>
 
 #include "common/event.hpp"
 #include "producer/expected_stats.hpp"
@@ -35,8 +35,8 @@ int generate(const GenerateCommand& command) {
       .duplicate_ratio = command.duplicate_ratio,
       .topics = command.topics,
       .sources = command.sources,
-      .start = std::chrono::time_point_cast<std::chrono::microseconds>(
-          std::chrono::system_clock::now()),
+      .start =
+          std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()),
   });
   GeneratedRecords records(generator, command.count);
   return run_send_session(command.send, records);

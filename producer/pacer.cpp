@@ -20,8 +20,8 @@ void Pacer::wait_turn(std::uint64_t index, const std::function<bool()>& interrup
       return;
     }
     // Sleeping in slices keeps a signal's effect prompt even at very low rates.
-    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
-        due - now, std::chrono::milliseconds(100)));
+    std::this_thread::sleep_for(
+        std::min<std::chrono::steady_clock::duration>(due - now, std::chrono::milliseconds(100)));
   }
 }
 

@@ -1,9 +1,9 @@
 #include "producer/producer_config.hpp"
 
-#include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <stdexcept>
+
+#include <CLI/CLI.hpp>
 
 #include "common/kafka_config.hpp"
 #include "common/kafka_producer.hpp"
@@ -18,8 +18,9 @@ void add_send_options(CLI::App& command, SendOptions& send, std::vector<std::str
   command.add_option("--brokers", send.brokers, "Kafka bootstrap servers (EVENTSINK_BROKERS)");
   command.add_option("--kafka-topic", send.kafka_topic,
                      "Kafka topic that carries every event (EVENTSINK_KAFKA_TOPIC)");
-  command.add_option("--partitions", send.partitions,
-                     "Partitions of the Kafka topic when it has to be created")
+  command
+      .add_option("--partitions", send.partitions,
+                  "Partitions of the Kafka topic when it has to be created")
       ->check(CLI::Range(1, 10000));
   command.add_option("-X", properties,
                      "librdkafka property key=value, as kcat's -X (repeatable; applied after "
@@ -28,13 +29,15 @@ void add_send_options(CLI::App& command, SendOptions& send, std::vector<std::str
                      "Write one line per delivered record to this file (see producer/README.md)");
   command.add_option("--rate", send.rate, "Records per second; 0 = as fast as possible")
       ->check(CLI::Range(0.0, 1e9));
-  command.add_option("--metrics-port", send.metrics_port,
-                     "Serve Prometheus metrics on this port (/metrics); 0 = off")
+  command
+      .add_option("--metrics-port", send.metrics_port,
+                  "Serve Prometheus metrics on this port (/metrics); 0 = off")
       ->check(CLI::Range(0, 65535));
   command.add_option("--metrics-address", send.metrics_address,
                      "Address the metrics endpoint binds");
-  command.add_option("--flush-timeout", flush_timeout_seconds,
-                     "Seconds to wait for outstanding deliveries at the end or after a signal")
+  command
+      .add_option("--flush-timeout", flush_timeout_seconds,
+                  "Seconds to wait for outstanding deliveries at the end or after a signal")
       ->check(CLI::Range(0, 3600));
 }
 
@@ -145,7 +148,8 @@ ProducerCommandLine parse_producer_command_line(int argc, const char* const* arg
       result.command = std::move(expect);
     }
   } catch (const CLI::ParseError& error) {
-    result.exit_code = app.exit(error);
+    // CLI11 prints help (exit 0) or the error; any usage error exits 2, as documented.
+    result.exit_code = app.exit(error) == 0 ? 0 : 2;
   } catch (const std::invalid_argument& error) {
     std::fprintf(stderr, "eventsink-producer: %s\n", error.what());
     result.exit_code = 2;

@@ -1,12 +1,11 @@
 #include "producer/progress.hpp"
 
-#include <spdlog/spdlog.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
 
 namespace eventsink {
 namespace {
@@ -77,7 +76,9 @@ ProgressReporter::ProgressReporter(std::function<SendCounts()> sample,
       style_(style),
       thread_([this](std::stop_token stop) { run(stop); }) {}
 
-ProgressReporter::~ProgressReporter() { stop(); }
+ProgressReporter::~ProgressReporter() {
+  stop();
+}
 
 void ProgressReporter::stop() {
   if (thread_.joinable()) {

@@ -1,15 +1,19 @@
 #include "producer/record_sender.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <string_view>
+
+#include <spdlog/spdlog.h>
 
 namespace eventsink {
 namespace {
 
 // The record's id travels through librdkafka as its opaque pointer; it is never dereferenced.
-void* as_opaque(std::uint64_t id) { return reinterpret_cast<void*>(static_cast<std::uintptr_t>(id)); }
-std::uint64_t from_opaque(void* opaque) { return reinterpret_cast<std::uintptr_t>(opaque); }
+void* as_opaque(std::uint64_t id) {
+  return reinterpret_cast<void*>(static_cast<std::uintptr_t>(id));
+}
+std::uint64_t from_opaque(void* opaque) {
+  return reinterpret_cast<std::uintptr_t>(opaque);
+}
 
 }  // namespace
 
@@ -18,8 +22,7 @@ RecordSender::RecordSender(const kafka::Properties& properties, std::string kafk
     : kafka_topic_(std::move(kafka_topic)),
       ledger_(ledger),
       probe_(probe),
-      producer_(properties,
-                [this](const kafka::DeliveryReport& report) { on_delivery(report); }) {}
+      producer_(properties, [this](const kafka::DeliveryReport& report) { on_delivery(report); }) {}
 
 void RecordSender::send(const OutgoingRecord& record) {
   std::uint64_t id = 0;

@@ -9,10 +9,10 @@ namespace eventsink {
 
 // One Kafka record and what the producer knows about it.
 struct OutgoingRecord {
-  std::string key;       // "<topic>/<event_id>"; empty: the record has no key
-  std::string value;     // sent as it is
-  std::string topic;     // the event's topic; empty when the value is not a valid event
-  std::string event_id;  // empty when the value is not a valid event
+  std::string key;         // "<topic>/<event_id>"; empty: the record has no key
+  std::string value;       // sent as it is
+  std::string topic;       // the event's topic; empty when the value is not a valid event
+  std::string event_id;    // empty when the value is not a valid event
   bool duplicate = false;  // repeats the (topic, event_id) of an earlier record of this run
 
   bool invalid() const { return topic.empty(); }

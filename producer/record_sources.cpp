@@ -1,9 +1,9 @@
 #include "producer/record_sources.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <stdexcept>
 #include <variant>
+
+#include <spdlog/spdlog.h>
 
 namespace eventsink {
 
@@ -69,8 +69,7 @@ std::optional<OutgoingRecord> ReplayedLines::next() {
                           .duplicate = duplicate};
   }
   if (input_.bad()) {
-    throw std::runtime_error("reading the input failed after line " +
-                             std::to_string(lines_read_));
+    throw std::runtime_error("reading the input failed after line " + std::to_string(lines_read_));
   }
   return std::nullopt;
 }

@@ -1,14 +1,14 @@
 #include "producer/send_session.hpp"
 
-#include <CivetServer.h>
-#include <prometheus/exposer.h>
-#include <prometheus/registry.h>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
-
 #include <memory>
 #include <optional>
 #include <thread>
+
+#include <CivetServer.h>
+#include <fmt/format.h>
+#include <prometheus/exposer.h>
+#include <prometheus/registry.h>
+#include <spdlog/spdlog.h>
 
 #include "common/kafka_admin.hpp"
 #include "common/kafka_producer.hpp"
@@ -73,7 +73,9 @@ bool drain(RecordSender& sender, const TerminationSignals& signals,
   return sender.counts().in_flight() == 0;
 }
 
-const char* signal_name(int signal) { return signal == SIGINT ? "SIGINT" : "SIGTERM"; }
+const char* signal_name(int signal) {
+  return signal == SIGINT ? "SIGINT" : "SIGTERM";
+}
 
 }  // namespace
 
@@ -152,9 +154,8 @@ int run_send_session(const SendOptions& options, RecordSource& source) {
       ledger_failed = true;
     }
   }
-  spdlog::info("summary: {}",
-               render_summary(counts, std::chrono::steady_clock::now() - started,
-                              source.skipped_summary()));
+  spdlog::info("summary: {}", render_summary(counts, std::chrono::steady_clock::now() - started,
+                                             source.skipped_summary()));
   const std::uint64_t undelivered = counts.failed + counts.in_flight();
   if (undelivered > 0) {
     spdlog::error("{} of {} record(s) were not delivered", undelivered, counts.sent);

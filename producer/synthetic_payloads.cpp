@@ -34,10 +34,9 @@ constexpr std::array<std::string_view, 4> kLoginMethods = {"password", "sso", "p
                                                            "magic_link"};
 constexpr std::array<std::string_view, 4> kDevices = {"desktop", "ios", "android", "tablet"};
 constexpr std::array<std::string_view, 3> kProviders = {"stripe", "adyen", "paypal"};
-constexpr std::array<std::string_view, 3> kIpPrefixes = {"192.0.2.", "198.51.100.",
-                                                         "203.0.113."};
-constexpr std::array<std::string_view, 5> kActions = {"created", "updated", "archived",
-                                                      "restored", "shared"};
+constexpr std::array<std::string_view, 3> kIpPrefixes = {"192.0.2.", "198.51.100.", "203.0.113."};
+constexpr std::array<std::string_view, 5> kActions = {"created", "updated", "archived", "restored",
+                                                      "shared"};
 constexpr std::array<std::string_view, 4> kRegions = {"eu-west-1", "eu-central-1", "us-east-1",
                                                       "ap-southeast-2"};
 

@@ -1,8 +1,8 @@
 #include "producer/termination_signals.hpp"
 
-#include <pthread.h>
-
 #include <atomic>
+
+#include <pthread.h>
 
 namespace eventsink {
 namespace {
@@ -55,8 +55,12 @@ void TerminationSignals::listen() {
   pthread_sigmask(SIG_UNBLOCK, &signals, nullptr);
 }
 
-int TerminationSignals::first() const { return first_signal.load(); }
+int TerminationSignals::first() const {
+  return first_signal.load();
+}
 
-int TerminationSignals::count() const { return signal_count.load(); }
+int TerminationSignals::count() const {
+  return signal_count.load();
+}
 
 }  // namespace eventsink

@@ -16,7 +16,8 @@
 #   (c) every EVENTSINK_* variable a service sets is one the project reads (scripts/env.sh or the C++
 #       sources under common/ consumer/ producer/), and the addresses in them name compose services
 #   (d) monitoring/prometheus.compose.yml scrapes each consumer service at its EVENTSINK_HTTP_PORT;
-#       promtool checks both Prometheus configs and the rules, and unit-tests the alerts
+#       promtool checks both Prometheus configs and the rules, and runs the alerts' unit tests
+#       (monitoring/alerts_test.yml)
 #   (e) every dashboard in grafana/dashboards parses, and the Grafana provisioning points at paths
 #       the compose file mounts
 # plus: published ports bound to 127.0.0.1 only, no committed secrets, depends_on conditions that can
@@ -33,6 +34,7 @@ COMPOSE_YML=docker-compose.yml
 PROM_LOCAL=monitoring/prometheus.yml
 PROM_COMPOSE=monitoring/prometheus.compose.yml
 ALERTS=monitoring/alerts.yml
+ALERTS_TEST=monitoring/alerts_test.yml
 
 passed=0
 failed=0
@@ -117,75 +119,10 @@ if ((have_promtool)); then
   check "(d) promtool check config $PROM_COMPOSE" promtool check config "$PROM_COMPOSE"
   check "(d) promtool check rules $ALERTS" promtool check rules "$ALERTS"
 
-  # Unit tests of the alert rules: they fire when they should, and not before.
-  cat > "$tmp/alerts.test.yml" << EOF
-rule_files:
-  - $ROOT/$ALERTS
-evaluation_interval: 1m
-tests:
-  # consumer-1 stops answering at 2m45s; consumer-2 stays up.
-  - interval: 15s
-    input_series:
-      - series: 'up{job="eventsink-consumer", instance="consumer-1:8080"}'
-        values: '1x10 0x20'
-      - series: 'up{job="eventsink-consumer", instance="consumer-2:8080"}'
-        values: '1x30'
-    alert_rule_test:
-      - eval_time: 2m
-        alertname: EventsinkConsumerDown
-        exp_alerts: []
-      # Down, but for less than the rule's 1m.
-      - eval_time: 3m
-        alertname: EventsinkConsumerDown
-        exp_alerts: []
-      # Down for 1m15s; the rule saw it down at the 3m and 4m evaluations.
-      - eval_time: 4m
-        alertname: EventsinkConsumerDown
-        exp_alerts:
-          - exp_labels:
-              severity: critical
-              job: eventsink-consumer
-              instance: consumer-1:8080
-            exp_annotations:
-              summary: "eventsink consumer consumer-1:8080 is down"
-              description: "Prometheus has not been able to scrape /metrics on consumer-1:8080 for more than a minute. Its partitions move to the other consumers of the group once the session times out; if none is left, events accumulate in Kafka."
-      - eval_time: 5m
-        alertname: EventsinkConsumerTargetMissing
-        exp_alerts: []
-
-  # No consumer target at all; Prometheus's configuration reload fails at 2m.
-  - interval: 1m
-    input_series:
-      - series: 'prometheus_config_last_reload_successful{job="prometheus", instance="localhost:9090"}'
-        values: '1 1 0x10'
-    alert_rule_test:
-      - eval_time: 4m
-        alertname: EventsinkConsumerTargetMissing
-        exp_alerts: []
-      - eval_time: 6m
-        alertname: EventsinkConsumerTargetMissing
-        exp_alerts:
-          - exp_labels:
-              severity: warning
-              job: eventsink-consumer
-            exp_annotations:
-              summary: "no eventsink consumer target is being scraped"
-              description: "The job eventsink-consumer has no targets at all, so EventsinkConsumerDown cannot fire: check the scrape configuration."
-      - eval_time: 6m
-        alertname: PrometheusConfigReloadFailed
-        exp_alerts: []
-      - eval_time: 8m
-        alertname: PrometheusConfigReloadFailed
-        exp_alerts:
-          - exp_labels:
-              severity: warning
-              job: prometheus
-              instance: localhost:9090
-            exp_annotations:
-              summary: "Prometheus localhost:9090 failed to reload its configuration"
-              description: "It keeps running on the last good configuration; see its log."
-EOF
-  check "(d) promtool test rules: the alerts fire when they should" promtool test rules "$tmp/alerts.test.yml"
+  # Unit tests of the alert rules (monitoring/alerts_test.yml): each alert fires when it should,
+  # and not before or otherwise.
+  check "(d) promtool test rules $ALERTS_TEST: the alerts fire when they should" \
+    promtool test rules "$ALERTS_TEST"
 fi
 
 # ------------------------------------------------------------- (e) dashboards parse (jq or python)

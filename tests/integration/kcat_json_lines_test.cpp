@@ -1,7 +1,5 @@
 // kcat as a producer: the exact `kcat -P` lines producer/README.md documents send valid events
 // that the sink counts as it counts the bundled producer's.
-#include <sys/wait.h>
-
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -9,6 +7,7 @@
 #include <variant>
 
 #include <nlohmann/json.hpp>
+#include <sys/wait.h>
 
 #include "common/event.hpp"
 #include "common/kafka_admin.hpp"
@@ -48,8 +47,10 @@ class KcatJsonLines : public StackTest {
       keyed << key_of(event) << '\t' << to_json(event) << '\n';
       bare << to_json(event) << '\n';
       if (i % 1000 == 500) {  // an invalid record now and then, with a key and without one
-        keyed << "bad-" << i << "\t{\"topic\":\"order.created\"}\n" << "not json at all\n";
-        bare << "{\"topic\":\"order.created\"}\n" << "not json at all\n";
+        keyed << "bad-" << i << "\t{\"topic\":\"order.created\"}\n"
+              << "not json at all\n";
+        bare << "{\"topic\":\"order.created\"}\n"
+             << "not json at all\n";
         truth_.invalid();
         truth_.invalid();
       }
@@ -96,7 +97,8 @@ TEST_F(KcatJsonLines, KeyedLinesAreCountedAndPartitionedAsTheProducerDoes) {
   // Exactly the command of producer/README.md, with this test's broker, topic and file.
   const std::string kcat = "kcat -P -b " + endpoints().brokers + " -t " + topic() +
                            " -K '\\t' -X partitioner=murmur2_random -X enable.idempotence=true"
-                           " -l " + keyed_file().string();
+                           " -l " +
+                           keyed_file().string();
   ASSERT_EQ(run(kcat), 0) << kcat;
   consume_and_expect_ground_truth();
 
@@ -107,8 +109,8 @@ TEST_F(KcatJsonLines, KeyedLinesAreCountedAndPartitionedAsTheProducerDoes) {
   const std::string replay = std::string(EVENTSINK_PRODUCER_BINARY) + " replay " +
                              bare_file().string() + " --brokers " + endpoints().brokers +
                              " --kafka-topic " + second_topic_ + " --partitions " +
-                             std::to_string(kPartitions) + " --ledger " + ledger.string() +
-                             " 2>" + temporary("producer.log").string();
+                             std::to_string(kPartitions) + " --ledger " + ledger.string() + " 2>" +
+                             temporary("producer.log").string();
   ASSERT_EQ(run(replay), 0) << read_file(temporary("producer.log"));
   std::map<std::pair<std::string, std::string>, int> producer_partition;
   std::istringstream lines(read_file(ledger));
@@ -127,8 +129,7 @@ TEST_F(KcatJsonLines, KeyedLinesAreCountedAndPartitionedAsTheProducerDoes) {
   pqxx::read_transaction tx(connection);
   std::size_t compared = 0;
   for (const auto& row : tx.exec("SELECT topic, event_id, kafka_partition FROM events")) {
-    const auto it =
-        producer_partition.find({row[0].as<std::string>(), row[1].as<std::string>()});
+    const auto it = producer_partition.find({row[0].as<std::string>(), row[1].as<std::string>()});
     ASSERT_NE(it, producer_partition.end());
     EXPECT_EQ(row[2].as<int>(), it->second) << it->first.first << "/" << it->first.second;
     ++compared;
@@ -152,8 +153,7 @@ TEST_F(KcatJsonLines, KeyedLinesAreCountedAndPartitionedAsTheProducerDoes) {
   for (const auto& [name, counts] : expected["topics"].items()) {
     EXPECT_EQ(counts["received"].get<std::int64_t>(), state.topics.at(name).received) << name;
     EXPECT_EQ(counts["unique_processed"].get<std::int64_t>(), state.topics.at(name).unique);
-    EXPECT_EQ(counts["duplicate_dropped"].get<std::int64_t>(),
-              state.topics.at(name).duplicates);
+    EXPECT_EQ(counts["duplicate_dropped"].get<std::int64_t>(), state.topics.at(name).duplicates);
   }
 }
 

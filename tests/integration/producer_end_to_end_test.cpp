@@ -1,13 +1,5 @@
 // eventsink-producer against the real broker and database: what its ledger says the sink must
 // report (`expect`) is exactly what the real consumer stores.
-#include <curl/curl.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -16,7 +8,14 @@
 #include <sstream>
 #include <variant>
 
+#include <curl/curl.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <nlohmann/json.hpp>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "common/event.hpp"
 #include "tests/integration/sink_test.hpp"
@@ -176,8 +175,8 @@ class ProducerEndToEnd : public StackTest {
   }
 
   void TearDown() override {
-    for (const auto& entry : std::filesystem::directory_iterator(
-             std::filesystem::temp_directory_path())) {
+    for (const auto& entry :
+         std::filesystem::directory_iterator(std::filesystem::temp_directory_path())) {
       if (entry.path().filename().string().rfind(topic() + "-", 0) == 0 && !HasFailure()) {
         std::filesystem::remove(entry.path());  // kept when the test failed, for a look
       }
@@ -189,9 +188,8 @@ class ProducerEndToEnd : public StackTest {
   // error goes to `log`. Returns the exit status.
   int producer(const std::string& arguments, const std::filesystem::path& log,
                const std::string& stdin_file = "") const {
-    std::string command = std::string(EVENTSINK_PRODUCER_BINARY) + " " + arguments +
-                          " --brokers " + endpoints().brokers + " --kafka-topic " + topic() +
-                          " 2>" + log.string();
+    std::string command = std::string(EVENTSINK_PRODUCER_BINARY) + " " + arguments + " --brokers " +
+                          endpoints().brokers + " --kafka-topic " + topic() + " 2>" + log.string();
     if (!stdin_file.empty()) {
       command += " <" + stdin_file;
     }
@@ -296,9 +294,9 @@ TEST_F(ProducerEndToEnd, ReplayedFileWithDuplicatesAndInvalidLinesEndsAsTheLedge
   std::vector<std::string> earlier;
   const std::vector<std::string> topics = {"order.created", "user.login", "payment.settled"};
   for (int i = 0; i < 3000; ++i) {
-    const Event event = make_event(topics[std::size_t(i) % topics.size()],
-                                   "replay-" + std::to_string(i),
-                                   R"({"n":)" + std::to_string(i) + "}");
+    const Event event =
+        make_event(topics[std::size_t(i) % topics.size()], "replay-" + std::to_string(i),
+                   R"({"n":)" + std::to_string(i) + "}");
     std::string line = to_json(event);
     if (i % 7 == 0) {
       line = "  " + line + " \r";  // JSON whitespace around the object, a CRLF file's '\r'
@@ -315,10 +313,11 @@ TEST_F(ProducerEndToEnd, ReplayedFileWithDuplicatesAndInvalidLinesEndsAsTheLedge
       lines.push_back("");  // skipped, as kcat -l skips it
     }
   }
-  for (const std::string invalid :
-       {"not json", "[]", R"({"topic":"order.created"})",
-        R"({"topic":"a","event_id":"x","timestamp":"yesterday","source":"s","payload":{}})",
-        R"({"topic":"a","event_id":"","timestamp":"2024-01-01T00:00:00Z","source":"s","payload":{}})"}) {
+  for (
+      const std::string invalid :
+      {"not json", "[]", R"({"topic":"order.created"})",
+       R"({"topic":"a","event_id":"x","timestamp":"yesterday","source":"s","payload":{}})",
+       R"({"topic":"a","event_id":"","timestamp":"2024-01-01T00:00:00Z","source":"s","payload":{}})"}) {
     lines.insert(lines.begin() + std::ptrdiff_t(lines.size() / 2), invalid);
   }
   const auto input = temporary("events.jsonl");
@@ -353,9 +352,9 @@ TEST_F(ProducerEndToEnd, ReplayedFileWithDuplicatesAndInvalidLinesEndsAsTheLedge
   EXPECT_EQ(expected["unique_processed"], truth.unique());
   EXPECT_EQ(expected["dead_lettered"], 5);
 
-  ConsumerProcess consumer(consumer_arguments(endpoints().brokers, topic(), topic(),
-                                              database_url(), 2),
-                           temporary("consumer.log"));
+  ConsumerProcess consumer(
+      consumer_arguments(endpoints().brokers, topic(), topic(), database_url(), 2),
+      temporary("consumer.log"));
   await_sink(expected);
   const SinkState state = read_sink_state(database_url());
   expect_database_equals(expected, state);
@@ -381,8 +380,7 @@ TEST_F(ProducerEndToEnd, ReplayFromStandardInputWithSkipInvalidSendsOnlyEvents) 
   }
   const auto ledger = temporary("ledger.tsv");
   const auto log = temporary("producer.log");
-  ASSERT_EQ(producer("replay - --skip-invalid --ledger " + ledger.string(), log, input.string()),
-            0)
+  ASSERT_EQ(producer("replay - --skip-invalid --ledger " + ledger.string(), log, input.string()), 0)
       << read_file(log);
   EXPECT_EQ(count_lines(ledger), 100u);
   EXPECT_EQ(read_file(ledger).find("\t\t"), std::string::npos) << "no invalid record was sent";
@@ -417,11 +415,11 @@ TEST_F(ProducerEndToEnd, SigtermStopsAnEndlessRunWithACompleteLedgerAndServesMet
   const int port = free_port();
   const auto ledger = temporary("ledger.tsv");
   const auto log = temporary("producer.log");
-  ProducerProcess running({"generate", "--count", "0", "--rate", "2000", "--duplicates", "0.2",
-                           "--brokers", endpoints().brokers, "--kafka-topic", topic(),
-                           "--metrics-port", std::to_string(port), "--metrics-address",
-                           "127.0.0.1", "--ledger", ledger.string()},
-                          log);
+  ProducerProcess running(
+      {"generate", "--count", "0", "--rate", "2000", "--duplicates", "0.2", "--brokers",
+       endpoints().brokers, "--kafka-topic", topic(), "--metrics-port", std::to_string(port),
+       "--metrics-address", "127.0.0.1", "--ledger", ledger.string()},
+      log);
   const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/metrics";
   std::string metrics;
   ASSERT_TRUE(eventually(

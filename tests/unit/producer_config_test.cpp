@@ -1,10 +1,10 @@
 // eventsink-producer's command line.
-#include <gtest/gtest.h>
+#include "producer/producer_config.hpp"
 
 #include <cstdlib>
 #include <vector>
 
-#include "producer/producer_config.hpp"
+#include <gtest/gtest.h>
 
 namespace eventsink {
 namespace {
@@ -42,12 +42,39 @@ TEST_F(ProducerCommandLineTest, GenerateHasDefaultsFromTheEnvironment) {
 }
 
 TEST_F(ProducerCommandLineTest, GenerateTakesEveryFlag) {
-  const auto line =
-      parse({"--log-level", "debug", "generate", "--brokers", "b:1", "--kafka-topic", "k",
-             "--partitions", "3", "--count", "100000", "--rate", "2500", "--duplicates", "0.3",
-             "--topics", "order.created,user.login", "--sources", "a,b", "--seed", "42",
-             "--ledger", "/tmp/l.tsv", "--metrics-port", "9464", "-X", "linger.ms=20", "-X",
-             "batch.num.messages=5000", "--flush-timeout", "5", "--log-format", "json"});
+  const auto line = parse({"--log-level",
+                           "debug",
+                           "generate",
+                           "--brokers",
+                           "b:1",
+                           "--kafka-topic",
+                           "k",
+                           "--partitions",
+                           "3",
+                           "--count",
+                           "100000",
+                           "--rate",
+                           "2500",
+                           "--duplicates",
+                           "0.3",
+                           "--topics",
+                           "order.created,user.login",
+                           "--sources",
+                           "a,b",
+                           "--seed",
+                           "42",
+                           "--ledger",
+                           "/tmp/l.tsv",
+                           "--metrics-port",
+                           "9464",
+                           "-X",
+                           "linger.ms=20",
+                           "-X",
+                           "batch.num.messages=5000",
+                           "--flush-timeout",
+                           "5",
+                           "--log-format",
+                           "json"});
   ASSERT_TRUE(line.command) << "exit code " << line.exit_code;
   const auto& generate = std::get<GenerateCommand>(*line.command);
   EXPECT_EQ(generate.send.brokers, "b:1");
@@ -91,14 +118,14 @@ TEST_F(ProducerCommandLineTest, ExpectTakesOneOrMoreLedgers) {
 
 TEST_F(ProducerCommandLineTest, BadValuesAreRefusedWithAnExitCode) {
   for (const auto& arguments : std::vector<std::vector<const char*>>{
-           {},                                         // no subcommand
-           {"generate", "--duplicates", "1.5"},        // not a share
-           {"generate", "--count", "-1"},              // negative
-           {"generate", "-X", "no-equals-sign"},       // not key=value
-           {"generate", "-X", "no.such.property=1"},   // librdkafka refuses it
-           {"generate", "--log-format", "xml"},        // not text or json
-           {"generate", "--metrics-port", "70000"},    // not a port
-           {"generate", "--kafka-topic", ""},          // empty
+           {},                                        // no subcommand
+           {"generate", "--duplicates", "1.5"},       // not a share
+           {"generate", "--count", "-1"},             // negative
+           {"generate", "-X", "no-equals-sign"},      // not key=value
+           {"generate", "-X", "no.such.property=1"},  // librdkafka refuses it
+           {"generate", "--log-format", "xml"},       // not text or json
+           {"generate", "--metrics-port", "70000"},   // not a port
+           {"generate", "--kafka-topic", ""},         // empty
        }) {
     const auto line = parse(arguments);
     EXPECT_FALSE(line.command);

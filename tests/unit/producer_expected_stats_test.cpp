@@ -1,12 +1,10 @@
 // Aggregating ledgers into the statistics the sink must report.
-#include <gtest/gtest.h>
-
-#include <nlohmann/json.hpp>
-
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
 
 #include "producer/expected_stats.hpp"
 
@@ -26,7 +24,7 @@ TEST(ProducerExpectedStats, CountsReceivedUniqueAndDuplicatesPerTopic) {
   stats.add(event("order.created", "a", 0));
   stats.add(event("order.created", "a", 1));  // duplicate
   stats.add(event("order.created", "b", 2));
-  stats.add(event("user.login", "a", 3));  // same id, other topic: another event
+  stats.add(event("user.login", "a", 3));     // same id, other topic: another event
   stats.add(event("order.created", "a", 4));  // duplicate again
   stats.add(invalid(5));
   stats.add(invalid(6));

@@ -1,13 +1,12 @@
 // The ledger's line format, its reader, and its thread-safe writer.
-#include <gtest/gtest.h>
-
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
 #include <vector>
+
+#include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "producer/ledger.hpp"
 
@@ -20,8 +19,8 @@ std::filesystem::path temporary_file(const std::string& name) {
 }
 
 TEST(ProducerLedger, LinesHaveTheDocumentedForm) {
-  EXPECT_EQ(format_ledger_line({.topic = "order.created", .event_id = "e-1", .partition = 3,
-                                .offset = 1234}),
+  EXPECT_EQ(format_ledger_line(
+                {.topic = "order.created", .event_id = "e-1", .partition = 3, .offset = 1234}),
             "order.created\te-1\t3\t1234\n");
   EXPECT_EQ(format_ledger_line({.topic = "", .event_id = "", .partition = 0, .offset = 7}),
             "\t\t0\t7\n");

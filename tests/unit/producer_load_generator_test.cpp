@@ -1,12 +1,12 @@
 // The synthetic load's promises: valid events, the requested duplicate share, duplicates that
 // repeat earlier identities, and the same sequence for the same seed.
-#include <gtest/gtest.h>
-
 #include <map>
 #include <set>
 #include <string>
 #include <utility>
 #include <variant>
+
+#include <gtest/gtest.h>
 
 #include "common/event.hpp"
 #include "producer/load_generator.hpp"
@@ -21,7 +21,8 @@ LoadSettings settings(std::uint64_t seed, double duplicate_ratio) {
                       .duplicate_ratio = duplicate_ratio,
                       .topics = {"order.created", "user.login", "payment.settled", "audit.entry"},
                       .sources = {"web", "ios"},
-                      .start = EventTime(std::chrono::seconds(1'700'000'000))};
+                      .start = EventTime(std::chrono::seconds(1'700'000'000)),
+                      .spacing = std::chrono::milliseconds(1)};
 }
 
 TEST(ProducerLoadGenerator, DuplicateShareIsCloseToTheRatio) {
@@ -45,8 +46,8 @@ TEST(ProducerLoadGenerator, ADuplicateRepeatsAnEarlierIdentityAndANewEventNeverD
     const GeneratedEvent generated = generator.next();
     const Identity identity{generated.event.topic, generated.event.event_id};
     const bool known = seen.count(identity) > 0;
-    ASSERT_EQ(known, generated.duplicate) << "record " << i << ": " << identity.first << "/"
-                                          << identity.second;
+    ASSERT_EQ(known, generated.duplicate)
+        << "record " << i << ": " << identity.first << "/" << identity.second;
     seen.insert(identity);
   }
 }
@@ -132,6 +133,21 @@ TEST(ProducerLoadGenerator, EveryRecordIsAValidEventWithARealisticSmallPayload) 
   EXPECT_EQ(sources.size(), 2u) << "every configured source appears";
   for (const auto& [topic, count] : topics) {
     EXPECT_GT(count, kRecords / 8) << topic << " is drawn about evenly";
+  }
+}
+
+TEST(ProducerLoadGenerator, NewEventsAreSpacedInTimeFromTheStart) {
+  LoadGenerator generator(settings(8, 0.3));
+  const EventTime start = settings(8, 0.3).start;
+  std::uint64_t index = 0;
+  for (int i = 0; i < 1000; ++i) {
+    const GeneratedEvent generated = generator.next();
+    if (generated.duplicate) {
+      continue;
+    }
+    EXPECT_GE(generated.event.timestamp, start + std::chrono::milliseconds(index));
+    EXPECT_LT(generated.event.timestamp, start + std::chrono::milliseconds(index + 1));
+    ++index;
   }
 }
 

@@ -1,7 +1,7 @@
 // Where the producer's records come from: generated events and replayed JSON lines.
-#include <gtest/gtest.h>
-
 #include <sstream>
+
+#include <gtest/gtest.h>
 
 #include "producer/record_sources.hpp"
 
@@ -77,7 +77,8 @@ TEST(ProducerGeneratedRecords, SendsCountRecordsSerializedWithToJson) {
                                        .duplicate_ratio = 0.5,
                                        .topics = {"a.b"},
                                        .sources = {"s"},
-                                       .start = EventTime(std::chrono::seconds(1'700'000'000))});
+                                       .start = EventTime(std::chrono::seconds(1'700'000'000)),
+                                       .spacing = std::chrono::milliseconds(1)});
   GeneratedRecords records(generator, 100);
   EXPECT_EQ(records.expected_total(), std::optional<std::uint64_t>(100));
   EventParser parser;
@@ -95,8 +96,12 @@ TEST(ProducerGeneratedRecords, SendsCountRecordsSerializedWithToJson) {
   }
   EXPECT_EQ(count, 100);
   EXPECT_GT(duplicates, 25);
-  LoadGenerator endless_generator(LoadSettings{
-      .seed = 1, .duplicate_ratio = 0, .topics = {"a"}, .sources = {"s"}, .start = {}});
+  LoadGenerator endless_generator(LoadSettings{.seed = 1,
+                                               .duplicate_ratio = 0,
+                                               .topics = {"a"},
+                                               .sources = {"s"},
+                                               .start = {},
+                                               .spacing = std::chrono::milliseconds(1)});
   EXPECT_FALSE(GeneratedRecords(endless_generator, 0).expected_total()) << "0 = endless";
 }
 
