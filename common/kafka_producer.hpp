@@ -6,7 +6,8 @@
 //
 // Every produced record carries an opaque pointer; when the broker acknowledges or rejects the
 // record, the DeliveryCallback receives it back with the outcome. Callbacks run on the
-// producer's own polling thread, one at a time.
+// producer's own polling thread, and also on a thread inside flush(): they may run concurrently
+// and must be thread-safe.
 //
 // Thread-safety: produce() and flush() may be called from any thread concurrently.
 #pragma once

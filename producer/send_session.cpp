@@ -80,15 +80,22 @@ const char* signal_name(int signal) {
 }  // namespace
 
 int run_send_session(const SendOptions& options, RecordSource& source) {
-  TerminationSignals signals;  // before any thread starts: see termination_signals.hpp
   const auto started = std::chrono::steady_clock::now();
+  try {
+    ensure_topic(options);
+  } catch (const std::exception& error) {
+    spdlog::error("{}", error.what());
+    return kExitFailure;
+  }
+  // Until here nothing was sent and no thread of ours runs, so the default action of SIGINT and
+  // SIGTERM (ending the process at once) was right, even while the broker did not answer.
+  TerminationSignals signals;  // before any thread starts: see termination_signals.hpp
   auto registry = std::make_shared<prometheus::Registry>();
   ProducerProbe probe(*registry);
   std::optional<LedgerWriter> ledger;
   std::optional<RecordSender> sender;
   bool stopped_by_error = false;
   try {
-    ensure_topic(options);
     std::unique_ptr<prometheus::Exposer> exposer;
     if (options.metrics_port != 0) {
       exposer = serve_metrics(options, registry);

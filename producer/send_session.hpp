@@ -5,7 +5,8 @@
 // the requested rate) while showing progress, then waits for the outstanding delivery reports,
 // closes the ledger and logs the summary.
 //
-// SIGINT/SIGTERM stop the sending; records already handed to Kafka still get up to
+// SIGINT/SIGTERM while the topic is being checked end the process at once (nothing was sent);
+// afterwards they stop the sending; records already handed to Kafka still get up to
 // `flush_timeout` to be acknowledged (a second signal gives up at once); records still
 // unconfirmed then are abandoned and counted as failed. The ledger is always closed properly, so
 // it lists exactly the records known to be delivered.
