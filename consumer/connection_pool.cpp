@@ -18,25 +18,32 @@ ConnectionPool::Lease::~Lease() {
 }
 
 ConnectionPool::Lease ConnectionPool::acquire() {
-  std::unique_lock lock(mutex_);
-  const bool available = returned_.wait_for(
-      lock, options_.acquire_timeout, [&] { return !idle_.empty() || open_ < options_.size; });
-  if (!available) {
-    throw std::runtime_error("all " + std::to_string(options_.size) +
-                             " database connections of the HTTP API are busy");
-  }
-  if (!idle_.empty()) {
-    auto connection = std::move(idle_.back());
-    idle_.pop_back();
-    return Lease(this, std::move(connection), /*was_idle=*/true);
-  }
-  ++open_;  // reserve the slot, then connect without holding the lock
-  lock.unlock();
-  try {
-    return Lease(this, open(), /*was_idle=*/false);
-  } catch (...) {
-    give_back(nullptr, /*broken=*/true);
-    throw;
+  for (;;) {
+    std::unique_lock lock(mutex_);
+    const bool available = returned_.wait_for(
+        lock, options_.acquire_timeout, [&] { return !idle_.empty() || open_ < options_.size; });
+    if (!available) {
+      throw std::runtime_error("all " + std::to_string(options_.size) +
+                               " database connections of the HTTP API are busy");
+    }
+    if (!idle_.empty()) {
+      auto connection = std::move(idle_.back());
+      idle_.pop_back();
+      lock.unlock();
+      if (still_open(*connection)) {
+        return Lease(this, std::move(connection), /*was_idle=*/true);
+      }
+      give_back(nullptr, /*broken=*/true);  // closed while idle: open another
+      continue;
+    }
+    ++open_;  // reserve the slot, then connect without holding the lock
+    lock.unlock();
+    try {
+      return Lease(this, open(), /*was_idle=*/false);
+    } catch (...) {
+      give_back(nullptr, /*broken=*/true);
+      throw;
+    }
   }
 }
 
@@ -50,6 +57,18 @@ void ConnectionPool::give_back(std::unique_ptr<pqxx::connection> connection, boo
     }
   }
   returned_.notify_one();
+}
+
+bool ConnectionPool::still_open(pqxx::connection& connection) {
+  // Reading what the server sent meanwhile (without waiting) notices a connection it closed,
+  // for example when it shut down. Finding that out by running a query instead costs the
+  // caller's request, and libpqxx 6.4 leaks the failed query's result.
+  try {
+    connection.get_notifs();
+    return connection.is_open();
+  } catch (const pqxx::broken_connection&) {
+    return false;
+  }
 }
 
 std::unique_ptr<pqxx::connection> ConnectionPool::open() const {
