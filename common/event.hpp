@@ -20,11 +20,11 @@ using EventTime = std::chrono::sys_time<std::chrono::microseconds>;
 // Bounds on what one event may be. They keep one event well inside one Kafka record and one
 // PostgreSQL row, and bound the work a hostile record can make the parser do.
 struct EventLimits {
-  std::size_t max_record_bytes = 1024 * 1024;    // the whole serialized event
-  std::size_t max_identifier_bytes = 256;        // topic and event_id, in UTF-8 bytes
-  std::size_t max_source_bytes = 256;            // source, in UTF-8 bytes
-  std::size_t max_payload_bytes = 64 * 1024;     // the payload object, minified
-  std::size_t max_payload_depth = 32;            // nesting of objects/arrays inside payload
+  std::size_t max_record_bytes = 1024 * 1024;  // the whole serialized event
+  std::size_t max_identifier_bytes = 256;      // topic and event_id, in UTF-8 bytes
+  std::size_t max_source_bytes = 256;          // source, in UTF-8 bytes
+  std::size_t max_payload_bytes = 64 * 1024;   // the payload object, minified
+  std::size_t max_payload_depth = 32;          // nesting of objects/arrays inside payload
 };
 
 struct Event {

@@ -9,9 +9,9 @@
 // partition lists and messages belong to one thread at a time.
 #pragma once
 
-#include <librdkafka/rdkafka.h>
-
 #include <memory>
+
+#include <librdkafka/rdkafka.h>
 
 namespace eventsink::kafka {
 

@@ -45,16 +45,14 @@ Producer::~Producer() {
 }
 
 void Producer::produce(const std::string& topic, std::string_view key, std::string_view value,
-                       void* opaque, std::int32_t partition,
-                       std::chrono::milliseconds queue_wait) {
+                       void* opaque, std::int32_t partition, std::chrono::milliseconds queue_wait) {
   const auto give_up = std::chrono::steady_clock::now() + queue_wait;
   for (;;) {
     const auto error = rd_kafka_producev(
         client_.get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_KEY(key.data(), key.size()),
-        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
-        RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key.data(), key.size()),
+        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_OPAQUE(opaque),
+        RD_KAFKA_V_END);
     if (error == RD_KAFKA_RESP_ERR_NO_ERROR) {
       return;
     }
@@ -71,8 +69,7 @@ bool Producer::flush(std::chrono::milliseconds timeout) {
          RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
-void Producer::delivery_trampoline(rd_kafka_t*, const rd_kafka_message_t* message,
-                                   void* opaque) {
+void Producer::delivery_trampoline(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
   static_cast<Producer*>(opaque)->on_delivery_(DeliveryReport{.error = message->err,
                                                               .partition = message->partition,
                                                               .offset = message->offset,

@@ -47,8 +47,8 @@ class Producer {
   // Queues one record. When the local queue is full, waits for room (up to `queue_wait`) and
   // then throws std::runtime_error; any other refusal also throws. `partition` -1 lets the
   // partitioner choose by key (murmur2, as the Java client, so kcat and we agree).
-  void produce(const std::string& topic, std::string_view key, std::string_view value,
-               void* opaque, std::int32_t partition = -1,
+  void produce(const std::string& topic, std::string_view key, std::string_view value, void* opaque,
+               std::int32_t partition = -1,
                std::chrono::milliseconds queue_wait = std::chrono::seconds(30));
 
   // Waits until every queued record has a delivery report. Returns false on timeout.

@@ -1,14 +1,14 @@
 #include "common/logging.hpp"
 
+#include <chrono>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include <nlohmann/json.hpp>
 #include <spdlog/formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
-
-#include <chrono>
-#include <memory>
-#include <nlohmann/json.hpp>
-#include <stdexcept>
-#include <string>
 
 #include "common/event.hpp"
 
@@ -21,15 +21,16 @@ class JsonFormatter final : public spdlog::formatter {
  public:
   void format(const spdlog::details::log_msg& message, spdlog::memory_buf_t& out) override {
     const nlohmann::ordered_json line = {
-        {"time", format_timestamp(std::chrono::time_point_cast<std::chrono::microseconds>(
-                     message.time))},
+        {"time",
+         format_timestamp(std::chrono::time_point_cast<std::chrono::microseconds>(message.time))},
         {"level", std::string_view(spdlog::level::to_string_view(message.level).data(),
                                    spdlog::level::to_string_view(message.level).size())},
         {"thread", message.thread_id},
         {"message", std::string_view(message.payload.data(), message.payload.size())},
     };
     // Invalid UTF-8 in a message is replaced rather than thrown: a log line must never fail.
-    const std::string text = line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+    const std::string text =
+        line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
     out.append(text.data(), text.data() + text.size());
     out.push_back('\n');
   }

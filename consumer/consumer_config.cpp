@@ -1,9 +1,9 @@
 #include "consumer/consumer_config.hpp"
 
+#include <array>
+
 #include <CLI/CLI.hpp>
 #include <unistd.h>
-
-#include <array>
 
 #include "common/settings.hpp"
 
@@ -65,11 +65,33 @@ CommandLine parse_consumer_command_line(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json"}));
   app.add_option("--instance", config.instance,
                  "Name of this process in logs, Kafka client.id and partition claims");
+  app.add_option("--publish-token", config.api.publish_token,
+                 "Bearer token POST /publish requires; empty: no authentication")
+      ->envname("EVENTSINK_PUBLISH_TOKEN")
+      ->always_capture_default(false);  // --help must never print the token
+  app.add_option("--http-max-body-bytes", config.api.max_body_bytes,
+                 "Largest request body; larger ones are answered 413")
+      ->envname("EVENTSINK_HTTP_MAX_BODY_BYTES")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{256} * 1024 * 1024));
+  app.add_option("--publish-max-events", config.api.max_publish_events,
+                 "Most events in one POST /publish; more are answered 413")
+      ->envname("EVENTSINK_PUBLISH_MAX_EVENTS")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100000}));
+  int publish_timeout_ms = static_cast<int>(config.api.publish_timeout.count());
+  app.add_option("--publish-timeout-ms", publish_timeout_ms,
+                 "How long POST /publish waits for the broker's acknowledgements")
+      ->envname("EVENTSINK_PUBLISH_TIMEOUT_MS")
+      ->check(CLI::Range(1, 300000));
+  app.add_option("--http-database-connections", config.api.database_connections,
+                 "PostgreSQL connections the HTTP API may hold")
+      ->envname("EVENTSINK_HTTP_DATABASE_CONNECTIONS")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{64}));
   app.add_flag("--migrate-only", config.migrate_only, "Apply the schema migrations and exit");
 
   try {
     app.parse(argc, argv);
     config.batch_linger = std::chrono::milliseconds(linger_ms);
+    config.api.publish_timeout = std::chrono::milliseconds(publish_timeout_ms);
     config.log_format = parse_log_format(log_format);
     for (const auto& property : properties) {
       config.kafka_overrides.push_back(kafka::parse_property(property));

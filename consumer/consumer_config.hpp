@@ -9,6 +9,7 @@
 
 #include "common/kafka_config.hpp"
 #include "common/logging.hpp"
+#include "consumer/http/http_api_options.hpp"
 
 namespace eventsink {
 
@@ -29,6 +30,7 @@ struct ConsumerConfig {
   std::chrono::milliseconds retry_max{5000};
   bool migrate_only = false;
   std::string instance;  // names this process in logs, client.id and partition claims
+  HttpApiOptions api;
 };
 
 // What parse_consumer_command_line decided.

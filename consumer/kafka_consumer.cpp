@@ -1,11 +1,11 @@
 #include "consumer/kafka_consumer.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <array>
 #include <map>
 #include <stdexcept>
 #include <utility>
+
+#include <spdlog/spdlog.h>
 
 namespace eventsink {
 namespace {
@@ -47,10 +47,13 @@ KafkaConsumer::KafkaConsumer(const kafka::Properties& properties, AssignHandler 
   rd_kafka_poll_set_consumer(client_.get());
 }
 
-KafkaConsumer::~KafkaConsumer() { close(); }
+KafkaConsumer::~KafkaConsumer() {
+  close();
+}
 
 void KafkaConsumer::subscribe(const std::vector<std::string>& topics) {
-  kafka::PartitionListHandle list(rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
+  kafka::PartitionListHandle list(
+      rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
   for (const auto& topic : topics) {
     rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), RD_KAFKA_PARTITION_UA);
   }
@@ -87,8 +90,8 @@ void KafkaConsumer::pause(const std::vector<TopicPartition>& partitions) {
 std::optional<std::int64_t> KafkaConsumer::cached_high_watermark(const TopicPartition& tp) const {
   std::int64_t low = 0;
   std::int64_t high = 0;
-  if (rd_kafka_get_watermark_offsets(client_.get(), tp.topic.c_str(), tp.partition, &low,
-                                     &high) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+  if (rd_kafka_get_watermark_offsets(client_.get(), tp.topic.c_str(), tp.partition, &low, &high) !=
+          RD_KAFKA_RESP_ERR_NO_ERROR ||
       high < 0) {
     return std::nullopt;
   }

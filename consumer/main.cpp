@@ -1,23 +1,23 @@
 // eventsink-consumer: the consumer service. Runs the group's workers and the HTTP API.
-#include <prometheus/registry.h>
-#include <spdlog/spdlog.h>
-
 #include <atomic>
 #include <condition_variable>
 #include <csignal>
-#include <mutex>
 #include <ctime>
+#include <mutex>
 #include <stop_token>
 #include <thread>
 #include <vector>
+
+#include <prometheus/registry.h>
+#include <spdlog/spdlog.h>
 
 #include "common/settings.hpp"
 #include "consumer/backoff.hpp"
 #include "consumer/consumer_config.hpp"
 #include "consumer/consumer_probe.hpp"
-#include "consumer/health_check.hpp"
-#include "consumer/http_api.hpp"
-#include "consumer/http_server.hpp"
+#include "consumer/http/health_check.hpp"
+#include "consumer/http/http_api.hpp"
+#include "consumer/http/http_server.hpp"
 #include "consumer/migrations.hpp"
 #include "consumer/worker.hpp"
 
@@ -113,7 +113,7 @@ int run(const ConsumerConfig& config, const sigset_t& signals) {
   std::unique_ptr<HttpApi> api;
   std::unique_ptr<HttpServer> http;
   if (config.http_port != 0) {
-    const HttpApiOptions api_options = http_api_options_from_environment();
+    const HttpApiOptions& api_options = config.api;
     api = std::make_unique<HttpApi>(config, api_options, *registry, health, started);
     http =
         std::make_unique<HttpServer>(HttpServerOptions{.address = config.http_address,

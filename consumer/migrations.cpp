@@ -1,9 +1,9 @@
 #include "consumer/migrations.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <set>
 #include <string>
+
+#include <spdlog/spdlog.h>
 
 namespace eventsink {
 

@@ -30,9 +30,8 @@ std::vector<Claim> PartitionClaims::claim(std::vector<TopicPartition> partitions
   claims.reserve(partitions.size());
   pqxx::work tx(connection_);
   for (auto& tp : partitions) {
-    const auto row =
-        tx.exec_prepared1("eventsink_claim_partition", consumer_group_, tp.topic, tp.partition,
-                          owner_);
+    const auto row = tx.exec_prepared1("eventsink_claim_partition", consumer_group_, tp.topic,
+                                       tp.partition, owner_);
     Claim claim{.tp = std::move(tp), .epoch = row[0].as<std::int64_t>(), .stored_next = {}};
     if (!row[1].is_null()) {
       claim.stored_next = row[1].as<std::int64_t>();

@@ -14,7 +14,9 @@ void PartitionTracker::claim(const TopicPartition& tp, std::int64_t epoch,
       .epoch = epoch, .stored_next = stored_next, .position = stored_next, .fenced = false};
 }
 
-void PartitionTracker::release(const TopicPartition& tp) { partitions_.erase(tp); }
+void PartitionTracker::release(const TopicPartition& tp) {
+  partitions_.erase(tp);
+}
 
 void PartitionTracker::fence(const TopicPartition& tp) {
   if (auto it = partitions_.find(tp); it != partitions_.end()) {
@@ -22,8 +24,7 @@ void PartitionTracker::fence(const TopicPartition& tp) {
   }
 }
 
-PartitionTracker::Admission PartitionTracker::admit(const TopicPartition& tp,
-                                                    std::int64_t offset) {
+PartitionTracker::Admission PartitionTracker::admit(const TopicPartition& tp, std::int64_t offset) {
   const auto it = partitions_.find(tp);
   if (it == partitions_.end()) {
     return Admission::kNotOwned;

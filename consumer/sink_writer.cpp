@@ -1,11 +1,11 @@
 #include "consumer/sink_writer.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <array>
 #include <tuple>
 #include <utility>
+
+#include <spdlog/spdlog.h>
 
 namespace eventsink {
 namespace {
@@ -125,11 +125,11 @@ WriteResult SinkWriter::write(Batch& batch, const std::vector<OffsetAdvance>& of
   try {
     return write_once(batch, offsets, Mode::kBulk);
   } catch (const pqxx::data_exception& error) {
-    spdlog::warn("PostgreSQL refused a batch of {} records ({}); retrying row by row",
-                 batch.size(), error.what());
+    spdlog::warn("PostgreSQL refused a batch of {} records ({}); retrying row by row", batch.size(),
+                 error.what());
   } catch (const pqxx::check_violation& error) {
-    spdlog::warn("PostgreSQL refused a batch of {} records ({}); retrying row by row",
-                 batch.size(), error.what());
+    spdlog::warn("PostgreSQL refused a batch of {} records ({}); retrying row by row", batch.size(),
+                 error.what());
   }
   return write_once(batch, offsets, Mode::kRowByRow);
 }
@@ -151,16 +151,16 @@ WriteResult SinkWriter::write_once(Batch& batch, const std::vector<OffsetAdvance
     return refused;
   }
   WriteResult result;
-  result.topics = mode == Mode::kBulk ? insert_events_bulk(tx, batch)
-                                      : insert_events_row_by_row(tx, batch);
+  result.topics =
+      mode == Mode::kBulk ? insert_events_bulk(tx, batch) : insert_events_row_by_row(tx, batch);
   insert_dead_letters(tx, batch);
   result.dead_lettered = batch.dead_letters().size();
   tx.commit();
   return result;
 }
 
-std::vector<TopicPartition> SinkWriter::advance_offsets(
-    pqxx::work& tx, const std::vector<OffsetAdvance>& offsets) {
+std::vector<TopicPartition> SinkWriter::advance_offsets(pqxx::work& tx,
+                                                        const std::vector<OffsetAdvance>& offsets) {
   std::vector<TopicPartition> fenced;
   for (const auto& advance : offsets) {  // sorted by partition: the lock order
     const auto updated = tx.exec_prepared("eventsink_advance_offset", consumer_group_,
@@ -189,10 +189,10 @@ std::vector<TopicCounts> SinkWriter::insert_events_bulk(pqxx::work& tx, const Ba
     return {};
   }
   {
-    pqxx::stream_to staging(tx, "batch_events",
-                            std::vector<std::string>{"topic", "event_id", "event_time", "source",
-                                                     "payload", "kafka_topic", "kafka_partition",
-                                                     "kafka_offset"});
+    pqxx::stream_to staging(
+        tx, "batch_events",
+        std::vector<std::string>{"topic", "event_id", "event_time", "source", "payload",
+                                 "kafka_topic", "kafka_partition", "kafka_offset"});
     for (const auto& [at, event] : batch.events()) {
       staging << std::make_tuple(std::cref(event.topic), std::cref(event.event_id),
                                  format_timestamp(event.timestamp), std::cref(event.source),

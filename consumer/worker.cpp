@@ -1,9 +1,11 @@
 #include "consumer/worker.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <utility>
+
+#include <spdlog/spdlog.h>
+
+#include "consumer/connection_check.hpp"
 
 namespace eventsink {
 namespace {
@@ -80,7 +82,8 @@ void Worker::fill_batch() {
   while (!stop_.stop_requested() && batch_.size() < settings_.batch_records) {
     auto timeout = kIdlePoll;
     if (deadline) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - Clock::now());
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - Clock::now());
       if (left <= std::chrono::milliseconds::zero()) {
         break;
       }
@@ -192,8 +195,7 @@ void Worker::commit_batch(Persistence persistence) {
       if (persistence == Persistence::kOneAttempt || !backoff_.wait(stop_)) {
         // Only when stopping or losing every partition: the next owner (or this worker, after
         // its next claim) starts again from the offsets PostgreSQL holds.
-        spdlog::warn("worker {}: abandoning a batch of {} records", settings_.owner,
-                     batch_.size());
+        spdlog::warn("worker {}: abandoning a batch of {} records", settings_.owner, batch_.size());
         batch_.clear();
         batch_timestamps_ms_.clear();
         return;
@@ -231,7 +233,8 @@ void Worker::after_commit(const WriteResult& result,
                             std::chrono::system_clock::now().time_since_epoch())
                             .count();
     for (const auto timestamp : batch_timestamps_ms_) {
-      probe_.end_to_end_latency(std::chrono::milliseconds(std::max<std::int64_t>(0, now_ms - timestamp)));
+      probe_.end_to_end_latency(
+          std::chrono::milliseconds(std::max<std::int64_t>(0, now_ms - timestamp)));
     }
   }
   consumer_->commit_async(next_offsets);
@@ -282,14 +285,15 @@ void Worker::on_revoke(const std::vector<TopicPartition>& partitions) {
 }
 
 void Worker::ensure_database() {
-  if (database_ && database_->is_open()) {
+  if (database_ && connection_still_open(*database_)) {
     return;
   }
   claims_.reset();
   writer_.reset();
   database_ = std::make_unique<pqxx::connection>(settings_.database_url);
   writer_ = std::make_unique<SinkWriter>(*database_, settings_.consumer_group);
-  claims_ = std::make_unique<PartitionClaims>(*database_, settings_.consumer_group, settings_.owner);
+  claims_ =
+      std::make_unique<PartitionClaims>(*database_, settings_.consumer_group, settings_.owner);
   spdlog::info("worker {} connected to PostgreSQL", settings_.owner);
 }
 

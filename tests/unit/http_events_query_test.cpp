@@ -1,7 +1,7 @@
 // GET /events query parameters: defaults, limits, cursors, URL decoding.
 #include <gtest/gtest.h>
 
-#include "consumer/events_query.hpp"
+#include "consumer/http/events_query.hpp"
 
 namespace eventsink {
 namespace {

@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "common/event.hpp"
-#include "consumer/publish_body.hpp"
+#include "consumer/http/publish_body.hpp"
 
 namespace eventsink {
 namespace {

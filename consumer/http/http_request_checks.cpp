@@ -1,4 +1,4 @@
-#include "consumer/http_request_checks.hpp"
+#include "consumer/http/http_request_checks.hpp"
 
 #include <algorithm>
 #include <cctype>

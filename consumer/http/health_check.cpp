@@ -1,11 +1,12 @@
-#include "consumer/health_check.hpp"
-
-#include <nlohmann/json.hpp>
+#include "consumer/http/health_check.hpp"
 
 #include <array>
 #include <stdexcept>
 
+#include <nlohmann/json.hpp>
+
 #include "common/kafka_config.hpp"
+#include "consumer/connection_check.hpp"
 
 namespace eventsink {
 namespace {
@@ -56,7 +57,7 @@ HealthReport HealthCheck::check() {
 
 std::string HealthCheck::check_database() {
   try {
-    if (!database_ || !database_->is_open()) {
+    if (!database_ || !connection_still_open(*database_)) {
       database_.reset();
       database_ = std::make_unique<pqxx::connection>(database_url_);
     }
@@ -71,8 +72,8 @@ std::string HealthCheck::check_database() {
 
 std::string HealthCheck::check_kafka() {
   const rd_kafka_metadata_t* metadata = nullptr;
-  const auto error = rd_kafka_metadata(kafka_.get(), /*all_topics=*/0, nullptr, &metadata,
-                                       kKafkaTimeoutMs);
+  const auto error =
+      rd_kafka_metadata(kafka_.get(), /*all_topics=*/0, nullptr, &metadata, kKafkaTimeoutMs);
   if (error != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return kafka::error_text(error);
   }

@@ -1,4 +1,4 @@
-#include "consumer/stats_endpoint.hpp"
+#include "consumer/http/stats_endpoint.hpp"
 
 #include <cstdint>
 

@@ -1,6 +1,8 @@
-#include "consumer/connection_pool.hpp"
+#include "consumer/http/connection_pool.hpp"
 
 #include <stdexcept>
+
+#include "consumer/connection_check.hpp"
 
 namespace eventsink {
 
@@ -30,7 +32,7 @@ ConnectionPool::Lease ConnectionPool::acquire() {
       auto connection = std::move(idle_.back());
       idle_.pop_back();
       lock.unlock();
-      if (still_open(*connection)) {
+      if (connection_still_open(*connection)) {
         return Lease(this, std::move(connection), /*was_idle=*/true);
       }
       give_back(nullptr, /*broken=*/true);  // closed while idle: open another
@@ -57,18 +59,6 @@ void ConnectionPool::give_back(std::unique_ptr<pqxx::connection> connection, boo
     }
   }
   returned_.notify_one();
-}
-
-bool ConnectionPool::still_open(pqxx::connection& connection) {
-  // Reading what the server sent meanwhile (without waiting) notices a connection it closed,
-  // for example when it shut down. Finding that out by running a query instead costs the
-  // caller's request, and libpqxx 6.4 leaks the failed query's result.
-  try {
-    connection.get_notifs();
-    return connection.is_open();
-  } catch (const pqxx::broken_connection&) {
-    return false;
-  }
 }
 
 std::unique_ptr<pqxx::connection> ConnectionPool::open() const {

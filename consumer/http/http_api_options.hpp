@@ -1,4 +1,4 @@
-// The HTTP API's own settings, and the environment variables they are read from.
+// The HTTP API's own settings (flags and environment variables: consumer/consumer_config.cpp).
 //
 // Kept apart from HttpApi so that configuration code can hold them without the API's
 // dependencies.
@@ -17,9 +17,5 @@ struct HttpApiOptions {
   std::chrono::milliseconds publish_timeout{10000};  // EVENTSINK_PUBLISH_TIMEOUT_MS
   std::size_t database_connections = 4;              // EVENTSINK_HTTP_DATABASE_CONNECTIONS
 };
-
-// Reads the variables above; unset or empty ones keep the defaults. Throws std::invalid_argument
-// naming the variable (never echoing the token) when a value is malformed or out of range.
-HttpApiOptions http_api_options_from_environment();
 
 }  // namespace eventsink

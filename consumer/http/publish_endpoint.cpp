@@ -1,4 +1,4 @@
-#include "consumer/publish_endpoint.hpp"
+#include "consumer/http/publish_endpoint.hpp"
 
 #include <algorithm>
 #include <condition_variable>
@@ -9,8 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "consumer/http_request_checks.hpp"
-#include "consumer/publish_body.hpp"
+#include "consumer/http/http_request_checks.hpp"
+#include "consumer/http/publish_body.hpp"
 
 namespace eventsink {
 namespace {

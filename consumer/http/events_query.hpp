@@ -14,7 +14,7 @@
 #include <string>
 #include <variant>
 
-#include "consumer/http_server.hpp"
+#include "consumer/http/http_server.hpp"
 
 namespace eventsink {
 

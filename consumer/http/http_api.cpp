@@ -1,4 +1,4 @@
-#include "consumer/http_api.hpp"
+#include "consumer/http/http_api.hpp"
 
 #include <prometheus/text_serializer.h>
 #include <spdlog/spdlog.h>

@@ -1,4 +1,4 @@
-#include "consumer/events_endpoint.hpp"
+#include "consumer/http/events_endpoint.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -7,7 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/event.hpp"
-#include "consumer/events_query.hpp"
+#include "consumer/http/events_query.hpp"
 
 namespace eventsink {
 namespace {

@@ -1,4 +1,4 @@
-#include "consumer/api_probe.hpp"
+#include "consumer/http/api_probe.hpp"
 
 namespace eventsink {
 namespace {

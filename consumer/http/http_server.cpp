@@ -1,11 +1,11 @@
-#include "consumer/http_server.hpp"
-
-#include <CivetServer.h>
-#include <spdlog/spdlog.h>
+#include "consumer/http/http_server.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <stdexcept>
+
+#include <CivetServer.h>
+#include <spdlog/spdlog.h>
 
 namespace eventsink {
 namespace {
@@ -16,8 +16,8 @@ std::string reason_phrase(int status) {
 }
 
 void send(mg_connection* connection, const HttpResponse& response) {
-  std::string head = "HTTP/1.1 " + std::to_string(response.status) + " " +
-                     reason_phrase(response.status) + "\r\n";
+  std::string head =
+      "HTTP/1.1 " + std::to_string(response.status) + " " + reason_phrase(response.status) + "\r\n";
   head += "Content-Type: " + response.content_type + "\r\n";
   head += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
   head += "Cache-Control: no-store\r\n";
@@ -127,10 +127,10 @@ class HttpServer::PathHandler : public CivetHandler {
 
 HttpServer::HttpServer(HttpServerOptions options) : options_(std::move(options)) {
   const std::vector<std::string> civet_options = {
-      "listening_ports", options_.address + ":" + std::to_string(options_.port),
-      "num_threads", std::to_string(options_.threads),
+      "listening_ports",    options_.address + ":" + std::to_string(options_.port),
+      "num_threads",        std::to_string(options_.threads),
       "request_timeout_ms", std::to_string(options_.request_timeout_ms),
-      "enable_keep_alive", "yes",
+      "enable_keep_alive",  "yes",
   };
   try {
     server_ = std::make_unique<CivetServer>(civet_options);

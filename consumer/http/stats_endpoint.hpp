@@ -14,8 +14,8 @@
 
 #include <chrono>
 
-#include "consumer/connection_pool.hpp"
-#include "consumer/http_server.hpp"
+#include "consumer/http/connection_pool.hpp"
+#include "consumer/http/http_server.hpp"
 
 namespace eventsink {
 

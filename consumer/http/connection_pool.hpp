@@ -72,7 +72,6 @@ class ConnectionPool {
   Lease acquire();
   void give_back(std::unique_ptr<pqxx::connection> connection, bool broken);
   std::unique_ptr<pqxx::connection> open() const;
-  static bool still_open(pqxx::connection& connection);
 
   const std::string database_url_;
   const ConnectionPoolOptions options_;

@@ -2,7 +2,7 @@
 // hands back each element's raw text (raw_json) without parsing it: the elements are parsed once,
 // strictly, by EventParser. On-Demand checks the outer structure as it walks it (commas, brackets,
 // the end of the document) and validates the UTF-8 of the whole body up front.
-#include "consumer/publish_body.hpp"
+#include "consumer/http/publish_body.hpp"
 
 #include <new>
 

@@ -1,4 +1,4 @@
-#include "consumer/events_query.hpp"
+#include "consumer/http/events_query.hpp"
 
 #include <charconv>
 

@@ -40,8 +40,8 @@
 #include "common/event.hpp"
 #include "common/kafka_handles.hpp"
 #include "common/kafka_producer.hpp"
-#include "consumer/api_probe.hpp"
-#include "consumer/http_server.hpp"
+#include "consumer/http/api_probe.hpp"
+#include "consumer/http/http_server.hpp"
 
 namespace eventsink {
 

@@ -20,15 +20,15 @@
 
 #include <prometheus/registry.h>
 
-#include "consumer/api_probe.hpp"
-#include "consumer/connection_pool.hpp"
 #include "consumer/consumer_config.hpp"
-#include "consumer/events_endpoint.hpp"
-#include "consumer/health_check.hpp"
-#include "consumer/http_api_options.hpp"
-#include "consumer/http_server.hpp"
-#include "consumer/publish_endpoint.hpp"
-#include "consumer/stats_endpoint.hpp"
+#include "consumer/http/api_probe.hpp"
+#include "consumer/http/connection_pool.hpp"
+#include "consumer/http/events_endpoint.hpp"
+#include "consumer/http/health_check.hpp"
+#include "consumer/http/http_api_options.hpp"
+#include "consumer/http/http_server.hpp"
+#include "consumer/http/publish_endpoint.hpp"
+#include "consumer/http/stats_endpoint.hpp"
 
 namespace eventsink {
 
