@@ -1,9 +1,9 @@
 // The sink's promise, against the real broker and database: every record takes effect once.
-#include <signal.h>
-
 #include <filesystem>
 #include <random>
 #include <thread>
+
+#include <signal.h>
 
 #include "consumer/migrations.hpp"
 #include "consumer/partition_claims.hpp"
@@ -94,9 +94,9 @@ TEST_F(ExactlyOnce, DuplicatesAreStoredOnceWhereverTheyAppear) {
   EXPECT_EQ(state.topics.at("order.created").unique, 2);
   EXPECT_EQ(state.topics.at("order.created").duplicates, 8);  // 10 received, 2 unique
   // The first copy of an event wins: later payloads never overwrite it.
-  EXPECT_EQ(query_value<std::string>(
-                "SELECT payload::text FROM events WHERE event_id = 'same-batch'"),
-            R"({"copy": 0})");
+  EXPECT_EQ(
+      query_value<std::string>("SELECT payload::text FROM events WHERE event_id = 'same-batch'"),
+      R"({"copy": 0})");
 }
 
 TEST_F(ExactlyOnce, MalformedRecordsAreDeadLetteredAndThePartitionKeepsFlowing) {
@@ -202,16 +202,16 @@ TEST_F(ExactlyOnce, StaleWorkerCannotCommitAfterAnotherClaimedItsPartition) {
   batch_b.add_event({topic(), 0, 0}, make_event("order.created", "a-0"));
   batch_b.add_event({topic(), 0, 1}, make_event("order.created", "a-1"));
   const auto accepted = writer_b.write(
-      batch_b, {{.tp = p0, .epoch = claim_b.epoch, .expected_next = claim_b.stored_next,
-                 .new_next = 2}});
+      batch_b,
+      {{.tp = p0, .epoch = claim_b.epoch, .expected_next = claim_b.stored_next, .new_next = 2}});
   EXPECT_EQ(accepted.status, WriteResult::Status::kCommitted);
   EXPECT_EQ(query_value<std::int64_t>("SELECT count(*) FROM events"), 2);
 
   // Even with the right epoch, a batch that does not start at the stored offset is refused:
   // B replaying its own batch (as after a lost commit acknowledgement) changes nothing.
   const auto replay = writer_b.write(
-      batch_b, {{.tp = p0, .epoch = claim_b.epoch, .expected_next = claim_b.stored_next,
-                 .new_next = 2}});
+      batch_b,
+      {{.tp = p0, .epoch = claim_b.epoch, .expected_next = claim_b.stored_next, .new_next = 2}});
   EXPECT_EQ(replay.status, WriteResult::Status::kAlreadyApplied);
   EXPECT_EQ(query_value<std::int64_t>("SELECT received FROM topic_stats"), 2);
   const auto wrong_start = writer_b.write(
@@ -274,8 +274,7 @@ TEST_F(ExactlyOnce, PostgresRestartedMidStreamAndTheWorkerRecoversByItself) {
   std::jthread streamer([&] { produce_stream(stream, kRecords, producer, truth, /*rate=*/3000); });
 
   InProcessWorker worker(settings("w1"));
-  ASSERT_TRUE(eventually(
-      [&] { return read_sink_state(database_url()).received() > 1000; }, 60s));
+  ASSERT_TRUE(eventually([&] { return read_sink_state(database_url()).received() > 1000; }, 60s));
   const std::string restart =
       std::string("bash ") + EVENTSINK_SOURCE_DIR + "/scripts/stack.sh restart postgres";
   ASSERT_EQ(std::system(restart.c_str()), 0) << restart;
@@ -293,8 +292,7 @@ TEST_F(ExactlyOnce, SecondWorkerJoiningAndLeavingMidStreamKeepsCountsExact) {
   std::jthread streamer([&] { produce_stream(stream, kRecords, producer, truth, /*rate=*/3000); });
 
   InProcessWorker first(settings("w1"));
-  ASSERT_TRUE(eventually(
-      [&] { return read_sink_state(database_url()).received() > 2000; }, 60s));
+  ASSERT_TRUE(eventually([&] { return read_sink_state(database_url()).received() > 2000; }, 60s));
   {
     InProcessWorker second(settings("w2"));
     // Wait until the second worker has really taken part (claimed partitions and committed).

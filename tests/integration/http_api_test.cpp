@@ -104,22 +104,6 @@ class HttpClient {
   std::string base_;
 };
 
-// A TCP port nobody listens on right now (the kernel's choice for a socket bound to port 0).
-int free_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  socklen_t length = sizeof address;
-  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    throw std::runtime_error("cannot find a free TCP port");
-  }
-  close(fd);
-  return ntohs(address.sin_port);
-}
-
 // Sets environment variables for the lifetime of the object (the consumer process inherits
 // them at fork), then removes them again.
 class ScopedEnvironment {

@@ -55,20 +55,6 @@ std::string tail(const fs::path& path, std::size_t bytes = 4000) {
   return text.size() <= bytes ? text : "..." + text.substr(text.size() - bytes);
 }
 
-// A TCP port nobody listens on right now (the kernel's choice for port 0).
-int free_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
-}
-
 struct HttpReply {
   long status = 0;  // 0: no answer
   std::string body;

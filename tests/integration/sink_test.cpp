@@ -1,12 +1,12 @@
 #include "tests/integration/sink_test.hpp"
 
+#include <algorithm>
+#include <stdexcept>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <algorithm>
-#include <stdexcept>
 
 #include "consumer/consumer_config.hpp"
 
@@ -71,7 +71,9 @@ Event make_event(std::string topic, std::string event_id, std::string payload_js
                .payload_json = std::move(payload_json)};
 }
 
-std::string key_of(const Event& event) { return event.topic + "/" + event.event_id; }
+std::string key_of(const Event& event) {
+  return event.topic + "/" + event.event_id;
+}
 
 std::int64_t SinkState::received() const {
   std::int64_t total = 0;
@@ -85,8 +87,8 @@ SinkState read_sink_state(const std::string& database_url) {
   pqxx::connection connection(database_url);
   pqxx::read_transaction tx(connection);
   SinkState state;
-  for (const auto& row : tx.exec(
-           "SELECT topic, received, unique_events, duplicates FROM topic_stats")) {
+  for (const auto& row :
+       tx.exec("SELECT topic, received, unique_events, duplicates FROM topic_stats")) {
     auto& topic = state.topics[row[0].as<std::string>()];
     topic.received = row[1].as<std::int64_t>();
     topic.unique = row[2].as<std::int64_t>();
@@ -129,7 +131,9 @@ InProcessWorker::InProcessWorker(WorkerSettings settings)
         worker.run(stop);
       }) {}
 
-InProcessWorker::~InProcessWorker() { stop(); }
+InProcessWorker::~InProcessWorker() {
+  stop();
+}
 
 void InProcessWorker::stop() {
   if (thread_.joinable()) {
@@ -228,17 +232,28 @@ bool ConsumerProcess::running() {
 std::vector<std::string> consumer_arguments(const std::string& brokers, const std::string& group,
                                             const std::string& topic,
                                             const std::string& database_url, int workers) {
-  return {"--brokers",      brokers,
-          "--group",        group,
-          "--topic",        topic,
-          "--database-url", database_url,
-          "--workers",      std::to_string(workers),
-          "--http-port",    "0",
-          "--batch-size",   "500",
-          "--batch-linger-ms", "20",
-          "-X",             "session.timeout.ms=6000",
-          "-X",             "heartbeat.interval.ms=500",
-          "--log-level",    "info"};
+  return {"--brokers",
+          brokers,
+          "--group",
+          group,
+          "--topic",
+          topic,
+          "--database-url",
+          database_url,
+          "--workers",
+          std::to_string(workers),
+          "--http-port",
+          "0",
+          "--batch-size",
+          "500",
+          "--batch-linger-ms",
+          "20",
+          "-X",
+          "session.timeout.ms=6000",
+          "-X",
+          "heartbeat.interval.ms=500",
+          "--log-level",
+          "info"};
 }
 
 }  // namespace eventsink::testing

@@ -3,8 +3,6 @@
 // that can be killed.
 #pragma once
 
-#include <sys/types.h>
-
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -16,6 +14,7 @@
 #include <vector>
 
 #include <prometheus/registry.h>
+#include <sys/types.h>
 
 #include "common/event.hpp"
 #include "consumer/consumer_probe.hpp"

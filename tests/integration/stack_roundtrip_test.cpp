@@ -32,8 +32,9 @@ std::vector<std::pair<std::int32_t, std::string>> read_back(const std::string& b
       [&] {
         kafka::MessageHandle message(rd_kafka_consumer_poll(consumer.get(), 100));
         if (message && message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-          records.emplace_back(message->partition,
-                               std::string(static_cast<const char*>(message->payload), message->len));
+          records.emplace_back(
+              message->partition,
+              std::string(static_cast<const char*>(message->payload), message->len));
         }
         return records.size() >= expected;
       },

@@ -3,7 +3,12 @@
 #include <algorithm>
 #include <cctype>
 #include <random>
+#include <stdexcept>
 #include <thread>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "common/kafka_admin.hpp"
 
@@ -41,6 +46,25 @@ bool eventually(const std::function<bool()>& condition, std::chrono::millisecond
   }
 }
 
+int free_port() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  socklen_t length = sizeof address;
+  const bool found = fd >= 0 &&
+                     bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+                     getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
+  if (fd >= 0) {
+    close(fd);
+  }
+  if (!found) {
+    throw std::runtime_error("cannot find a free TCP port");
+  }
+  return ntohs(address.sin_port);
+}
+
 std::string with_search_path(const std::string& url, const std::string& schema) {
   const char separator = url.find('?') == std::string::npos ? '?' : '&';
   return url + separator + "options=-csearch_path%3D" + schema;
@@ -75,8 +99,8 @@ void TestProducer::wait_delivered() {
       },
       std::chrono::seconds(10)));
   std::lock_guard lock(mutex_);
-  ASSERT_TRUE(failures_.empty()) << failures_.size() << " records failed, first: "
-                                 << failures_.front();
+  ASSERT_TRUE(failures_.empty()) << failures_.size()
+                                 << " records failed, first: " << failures_.front();
 }
 
 std::size_t TestProducer::delivered() const {
@@ -106,9 +130,9 @@ void StackTest::SetUp() {
     FAIL() << "Kafka at " << endpoints_.brokers << " is not usable: " << error.what()
            << kHowToStart;
   }
-  ASSERT_TRUE(eventually(
-      [&] { return kafka::partition_count(endpoints_.brokers, topic_) == kPartitions; },
-      std::chrono::seconds(15)))
+  ASSERT_TRUE(
+      eventually([&] { return kafka::partition_count(endpoints_.brokers, topic_) == kPartitions; },
+                 std::chrono::seconds(15)))
       << "topic " << topic_ << " did not appear with " << kPartitions << " partitions";
 }
 

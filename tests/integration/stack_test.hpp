@@ -9,8 +9,6 @@
 // an integration test that skips would hide a broken stack.
 #pragma once
 
-#include <gtest/gtest.h>
-
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -21,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
 #include "common/kafka_producer.hpp"
@@ -89,6 +88,10 @@ class StackTest : public ::testing::Test {
   std::string schema_;
   std::string database_url_;
 };
+
+// A TCP port nobody listens on right now on 127.0.0.1 (the kernel's choice for port 0), for a
+// server a test starts. Throws std::runtime_error when none can be had.
+int free_port();
 
 // Appends `options=-csearch_path=<schema>` to a libpq URL.
 std::string with_search_path(const std::string& url, const std::string& schema);

@@ -1,8 +1,8 @@
 #include "consumer/backoff.hpp"
 
-#include <gtest/gtest.h>
-
 #include <thread>
+
+#include <gtest/gtest.h>
 
 namespace eventsink {
 namespace {

@@ -6,7 +6,10 @@ namespace eventsink {
 namespace {
 
 Event event(std::string id) {
-  return Event{.topic = "t", .event_id = std::move(id), .timestamp = {}, .source = "s",
+  return Event{.topic = "t",
+               .event_id = std::move(id),
+               .timestamp = {},
+               .source = "s",
                .payload_json = "{}"};
 }
 
@@ -15,8 +18,11 @@ RecordCoordinates at(std::int32_t partition, std::int64_t offset) {
 }
 
 DeadLetter letter(std::int32_t partition, std::int64_t offset) {
-  return DeadLetter{.at = at(partition, offset), .key = std::nullopt, .value = "x",
-                    .reason_code = "invalid_json", .reason = "not JSON"};
+  return DeadLetter{.at = at(partition, offset),
+                    .key = std::nullopt,
+                    .value = "x",
+                    .reason_code = "invalid_json",
+                    .reason = "not JSON"};
 }
 
 TEST(Batch, SpansCoverEveryRecordOfEachPartitionValidOrNot) {

@@ -1,10 +1,10 @@
 #include "consumer/consumer_config.hpp"
 
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 namespace eventsink {
 namespace {
@@ -29,9 +29,9 @@ std::string property(const kafka::Properties& properties, const std::string& key
 }
 
 TEST(ConsumerConfig, FlagsAreParsed) {
-  const auto command_line = parse({"--brokers", "b:1", "--group", "g", "--topic", "a", "--topic",
-                                   "^b.*", "--workers", "3", "--batch-size", "100",
-                                   "--batch-linger-ms", "7", "-X", "fetch.wait.max.ms=10"});
+  const auto command_line =
+      parse({"--brokers", "b:1", "--group", "g", "--topic", "a", "--topic", "^b.*", "--workers",
+             "3", "--batch-size", "100", "--batch-linger-ms", "7", "-X", "fetch.wait.max.ms=10"});
   ASSERT_TRUE(command_line.config);
   const auto& config = *command_line.config;
   EXPECT_EQ(config.brokers, "b:1");
