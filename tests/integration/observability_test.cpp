@@ -527,7 +527,9 @@ TEST_F(Observability, EveryDashboardQueryAndAlertRuleWorksOnALiveSinkAndCounters
     EXPECT_NE(alert["labels"]["alertname"], "EventsinkConsumerDown") << alert.dump();
     EXPECT_NE(alert["labels"]["alertname"], "EventsinkDatabaseErrors") << alert.dump();
   }
-  for (const auto& group : prometheus.get("/api/v1/rules")["data"]["groups"]) {
+  // Keep the answer alive: a range-for over a temporary's member would dangle.
+  const Json rules = prometheus.get("/api/v1/rules");
+  for (const auto& group : rules["data"]["groups"]) {
     for (const auto& rule : group["rules"]) {
       EXPECT_EQ(rule.value("health", "?"), "ok")
           << rule["name"] << ": " << rule.value("lastError", "");
