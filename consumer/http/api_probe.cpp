@@ -15,7 +15,7 @@ ApiProbe::ApiProbe(prometheus::Registry& registry)
                     .Register(registry)),
       durations_(prometheus::BuildHistogram()
                      .Name("eventsink_http_request_duration_seconds")
-                     .Help("Time to answer an HTTP request, by endpoint")
+                     .Help("Time to answer an HTTP request, by endpoint and status code")
                      .Register(registry)),
       publish_events_(
           prometheus::BuildCounter()
@@ -30,7 +30,8 @@ void ApiProbe::request_served(const std::string& endpoint, int status,
                               std::chrono::duration<double> duration) {
   // Family::Add returns the existing series for known labels (under the family's lock).
   requests_.Add({{"endpoint", endpoint}, {"status", std::to_string(status)}}).Increment();
-  durations_.Add({{"endpoint", endpoint}}, kSecondsBuckets).Observe(duration.count());
+  durations_.Add({{"endpoint", endpoint}, {"status", std::to_string(status)}}, kSecondsBuckets)
+      .Observe(duration.count());
 }
 
 }  // namespace eventsink

@@ -1,7 +1,7 @@
 // The HTTP API's Prometheus metrics, kept apart from the endpoints they observe.
 //
 //   eventsink_http_requests_total{endpoint,status}        answered requests
-//   eventsink_http_request_duration_seconds{endpoint}     time from the full request to the answer
+//   eventsink_http_request_duration_seconds{endpoint,status}  time from the full request to the answer
 //   eventsink_publish_events_total{outcome}               events of POST /publish requests:
 //     accepted  acknowledged by Kafka and answered 202
 //     rejected  in a batch refused as invalid (400; none of its events is published)

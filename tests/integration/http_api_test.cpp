@@ -507,7 +507,8 @@ TEST_F(HttpApiEndToEnd, RequestsBeyondTheLimitsAreRefused) {
   EXPECT_NE(metrics.body.find(R"(eventsink_publish_events_total{outcome="accepted"} 1000)"),
             std::string::npos);
   EXPECT_NE(
-      metrics.body.find(R"(eventsink_http_request_duration_seconds_count{endpoint="/publish"})"),
+      metrics.body.find(
+          R"(eventsink_http_request_duration_seconds_count{endpoint="/publish",status="415"} 4)"),
       std::string::npos);
 }
 
