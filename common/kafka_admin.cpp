@@ -9,8 +9,8 @@
 namespace eventsink::kafka {
 namespace {
 
-ClientHandle admin_client(const std::string& brokers) {
-  auto conf = make_conf({{"bootstrap.servers", brokers}, {"client.id", "eventsink-admin"}});
+ClientHandle admin_client(const Properties& connection) {
+  auto conf = make_conf(merge_properties({{"client.id", "eventsink-admin"}}, connection));
   std::array<char, 512> error{};
   ClientHandle client(rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), error.data(), error.size()));
   if (!client) {
@@ -45,9 +45,9 @@ AdminOptionsHandle options_for(rd_kafka_t* client, rd_kafka_admin_op_t op,
 
 }  // namespace
 
-bool create_topic(const std::string& brokers, const std::string& topic, int partitions,
+bool create_topic(const Properties& connection, const std::string& topic, int partitions,
                   int replication_factor, std::chrono::milliseconds timeout) {
-  auto client = admin_client(brokers);
+  auto client = admin_client(connection);
   std::array<char, 512> error{};
   NewTopicHandle new_topic(rd_kafka_NewTopic_new(topic.c_str(), partitions, replication_factor,
                                                  error.data(), error.size()));
@@ -75,9 +75,9 @@ bool create_topic(const std::string& brokers, const std::string& topic, int part
   return true;
 }
 
-void delete_topic(const std::string& brokers, const std::string& topic,
+void delete_topic(const Properties& connection, const std::string& topic,
                   std::chrono::milliseconds timeout) {
-  auto client = admin_client(brokers);
+  auto client = admin_client(connection);
   DeleteTopicHandle doomed(rd_kafka_DeleteTopic_new(topic.c_str()));
   QueueHandle queue(rd_kafka_queue_new(client.get()));
   auto options = options_for(client.get(), RD_KAFKA_ADMIN_OP_DELETETOPICS, timeout);
@@ -97,9 +97,9 @@ void delete_topic(const std::string& brokers, const std::string& topic,
   }
 }
 
-int partition_count(const std::string& brokers, const std::string& topic,
+int partition_count(const Properties& connection, const std::string& topic,
                     std::chrono::milliseconds timeout) {
-  auto client = admin_client(brokers);
+  auto client = admin_client(connection);
   TopicHandle handle(rd_kafka_topic_new(client.get(), topic.c_str(), nullptr));
   const rd_kafka_metadata_t* metadata = nullptr;
   const auto error = rd_kafka_metadata(client.get(), 0, handle.get(), &metadata,

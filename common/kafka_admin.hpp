@@ -4,21 +4,26 @@
 #include <chrono>
 #include <string>
 
+#include "common/kafka_config.hpp"
+
 namespace eventsink::kafka {
+
+// `connection` is bootstrap.servers and whatever else reaching the brokers takes (TLS, SASL):
+// connection_to(brokers, overrides) builds it.
 
 // Creates `topic` with `partitions` partitions (replication factor 1 unless given). An existing
 // topic is fine: returns false then, true when it was created. Throws std::runtime_error on
 // any other failure, with the broker's message.
-bool create_topic(const std::string& brokers, const std::string& topic, int partitions,
+bool create_topic(const Properties& connection, const std::string& topic, int partitions,
                   int replication_factor = 1,
                   std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 // Deletes `topic`; a missing topic is fine. Throws std::runtime_error on other failures.
-void delete_topic(const std::string& brokers, const std::string& topic,
+void delete_topic(const Properties& connection, const std::string& topic,
                   std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 // The number of partitions of `topic`, or 0 when the broker does not know it.
-int partition_count(const std::string& brokers, const std::string& topic,
+int partition_count(const Properties& connection, const std::string& topic,
                     std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 }  // namespace eventsink::kafka

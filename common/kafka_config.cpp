@@ -1,5 +1,6 @@
 #include "common/kafka_config.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace eventsink::kafka {
@@ -27,6 +28,25 @@ std::pair<std::string, std::string> parse_property(std::string_view text) {
 Properties merge_properties(Properties base, const Properties& overrides) {
   base.insert(base.end(), overrides.begin(), overrides.end());
   return base;  // make_conf applies in order, so the overrides win
+}
+
+Properties connection_properties(const Properties& properties) {
+  constexpr std::array<std::string_view, 6> kPrefixes = {
+      "security.protocol", "ssl.", "sasl.", "socket.", "broker.address.", "client.rack"};
+  Properties connection;
+  for (const auto& property : properties) {
+    const auto& key = property.first;
+    if (std::any_of(kPrefixes.begin(), kPrefixes.end(),
+                    [&key](std::string_view prefix) { return key.starts_with(prefix); }) ||
+        key == "enable.ssl.certificate.verification") {
+      connection.push_back(property);
+    }
+  }
+  return connection;
+}
+
+Properties connection_to(const std::string& brokers, const Properties& overrides) {
+  return merge_properties({{"bootstrap.servers", brokers}}, connection_properties(overrides));
 }
 
 std::string error_text(rd_kafka_resp_err_t error) {

@@ -29,6 +29,15 @@ std::pair<std::string, std::string> parse_property(std::string_view text);
 // Appends `overrides` to `base`; a key set in both keeps the override's value.
 Properties merge_properties(Properties base, const Properties& overrides);
 
+// Of `properties`, those that say how to reach and authenticate to the brokers: security.protocol,
+// ssl.*, sasl.*, socket.*, broker.address.* and client.rack. Every client of the cluster needs
+// them (the consumer's workers, the producer behind POST /publish, the admin client creating
+// topics), while the rest of a -X list is often meant for one kind of client only.
+Properties connection_properties(const Properties& properties);
+
+// bootstrap.servers = `brokers`, plus the connection_properties() of `overrides`.
+Properties connection_to(const std::string& brokers, const Properties& overrides = {});
+
 // Error text of a librdkafka error code, for messages and exceptions.
 std::string error_text(rd_kafka_resp_err_t error);
 

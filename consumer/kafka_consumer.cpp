@@ -48,7 +48,11 @@ KafkaConsumer::KafkaConsumer(const kafka::Properties& properties, AssignHandler 
 }
 
 KafkaConsumer::~KafkaConsumer() {
-  close();
+  close(kDefaultCloseTimeout);
+  if (!closed_) {
+    // rd_kafka_destroy() would try to leave the group again, as long as a blocking close can.
+    rd_kafka_destroy_flags(client_.release(), RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+  }
 }
 
 void KafkaConsumer::subscribe(const std::vector<std::string>& topics) {
@@ -98,14 +102,39 @@ std::optional<std::int64_t> KafkaConsumer::cached_high_watermark(const TopicPart
   return high;
 }
 
-void KafkaConsumer::close() {
-  if (closed_ || !client_) {
-    return;
+bool KafkaConsumer::close(std::chrono::milliseconds timeout) {
+  if (close_called_) {
+    return closed_;
+  }
+  close_called_ = true;
+  // The asynchronous close forwards the consumer's queue to `queue`: the final revocation, and
+  // any records fetched but not yet polled. Serving it as events (not callbacks, which librdkafka
+  // refuses for fetched records) lets this thread run the revocation as poll() would; the records
+  // are dropped, to be delivered again to the partitions' next owner from PostgreSQL's positions.
+  const kafka::QueueHandle queue(rd_kafka_queue_new(client_.get()));
+  if (const kafka::ErrorHandle error(rd_kafka_consumer_close_queue(client_.get(), queue.get()));
+      error) {
+    spdlog::warn("closing the Kafka consumer: {}", rd_kafka_error_string(error.get()));
+    return false;
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  constexpr int kServeIntervalMs = 100;
+  while (!rd_kafka_consumer_closed(client_.get())) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      spdlog::warn(
+          "the Kafka consumer did not leave its group within {} ms (is the broker "
+          "reachable?); stopping without leaving it",
+          timeout.count());
+      return false;
+    }
+    const kafka::EventHandle event(rd_kafka_queue_poll(queue.get(), kServeIntervalMs));
+    if (event && rd_kafka_event_type(event.get()) == RD_KAFKA_EVENT_REBALANCE) {
+      rebalance(rd_kafka_event_error(event.get()),
+                rd_kafka_event_topic_partition_list(event.get()));
+    }
   }
   closed_ = true;
-  if (const auto error = rd_kafka_consumer_close(client_.get()); error) {
-    spdlog::warn("closing the Kafka consumer: {}", kafka::error_text(error));
-  }
+  return true;
 }
 
 void KafkaConsumer::rebalance_trampoline(rd_kafka_t* /*client*/, rd_kafka_resp_err_t reason,

@@ -7,7 +7,8 @@
 // librdkafka 2.0.2, which is what Debian 12 ships.
 //
 // Thread-safety: all calls, and the handlers, happen on the thread that calls poll(). The
-// destructor closes the consumer (leaving the group, which runs the RevokeHandler once more).
+// destructor closes the consumer (leaving the group, which runs the RevokeHandler once more)
+// unless close() was called.
 #pragma once
 
 #include <chrono>
@@ -57,8 +58,13 @@ class KafkaConsumer {
   // The broker's high watermark as last seen by a fetch, if any (no network round trip).
   std::optional<std::int64_t> cached_high_watermark(const TopicPartition& tp) const;
 
-  // Leaves the group. Idempotent; the destructor calls it.
-  void close();
+  // Leaves the group (running the RevokeHandler) and returns true once it has. Gives up and
+  // returns false after `timeout`: with the broker gone, leaving would otherwise wait for up to
+  // session.timeout.ms, and a stopping process should not. Nothing is lost by giving up: the
+  // group evicts the member after its session timeout, and PostgreSQL holds every position.
+  // Idempotent; the destructor calls it with kDefaultCloseTimeout.
+  bool close(std::chrono::milliseconds timeout);
+  static constexpr std::chrono::milliseconds kDefaultCloseTimeout{10'000};
 
   rd_kafka_t* native() const { return client_.get(); }
 
@@ -70,6 +76,7 @@ class KafkaConsumer {
   AssignHandler on_assign_;
   RevokeHandler on_revoke_;
   kafka::ClientHandle client_;
+  bool close_called_ = false;
   bool closed_ = false;
 };
 

@@ -71,8 +71,9 @@ void Worker::run(std::stop_token stop) {
   if (!batch_.empty()) {
     commit_batch(Persistence::kOneAttempt);
   }
-  consumer_->close();
-  spdlog::info("worker {} left the group", settings_.owner);
+  if (consumer_->close(KafkaConsumer::kDefaultCloseTimeout)) {
+    spdlog::info("worker {} left the group", settings_.owner);
+  }
 }
 
 void Worker::fill_batch() {

@@ -38,7 +38,7 @@ int generate(const GenerateCommand& command) {
       .start =
           std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()),
   });
-  GeneratedRecords records(generator, command.count);
+  GeneratedRecords records(generator, command.count, command.malformed_ratio, seed);
   return run_send_session(command.send, records);
 }
 

@@ -99,6 +99,11 @@ ProducerCommandLine parse_producer_command_line(int argc, const char* const* arg
       ->add_option("--duplicates", generate.duplicate_ratio,
                    "Share of records that repeat an earlier event (0 to 1)")
       ->check(CLI::Range(0.0, 1.0));
+  generate_app
+      ->add_option(
+          "--malformed", generate.malformed_ratio,
+          "Share of records that are not valid events, for the sink to dead-letter (0 to 1)")
+      ->check(CLI::Range(0.0, 1.0));
   generate_app->add_option("--topics", generate.topics, "Event topics, comma-separated")
       ->delimiter(',');
   generate_app->add_option("--sources", generate.sources, "Event sources, comma-separated")

@@ -1,6 +1,7 @@
 // eventsink-producer's command line: three subcommands, their flags and environment variables.
 //
-//   eventsink-producer generate [--count N] [--rate R] [--duplicates 0.3] [--topics a,b]
+//   eventsink-producer generate [--count N] [--rate R] [--duplicates 0.3] [--malformed 0.01]
+//                               [--topics a,b]
 //                               [--sources x,y] [--seed S] [SEND OPTIONS]
 //   eventsink-producer replay FILE|- [--skip-invalid] [--rate R] [SEND OPTIONS]
 //   eventsink-producer expect LEDGER... [--pretty]
@@ -26,6 +27,7 @@ struct GenerateCommand {
   SendOptions send;
   std::uint64_t count = 10000;  // 0: until interrupted
   double duplicate_ratio = 0.0;
+  double malformed_ratio = 0.0;  // share of records that are not events (dead-letter material)
   std::vector<std::string> topics = {"order.created", "user.login", "payment.settled"};
   std::vector<std::string> sources = {"web", "ios", "android"};
   std::optional<std::uint64_t> seed;  // nullopt: a random seed, logged so the run can be repeated

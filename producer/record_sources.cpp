@@ -7,12 +7,21 @@
 
 namespace eventsink {
 
-GeneratedRecords::GeneratedRecords(LoadGenerator& generator, std::uint64_t count)
-    : generator_(generator), count_(count) {}
+GeneratedRecords::GeneratedRecords(LoadGenerator& generator, std::uint64_t count,
+                                   double malformed_ratio, std::uint64_t seed)
+    : generator_(generator),
+      count_(count),
+      malformed_ratio_(malformed_ratio),
+      // Its own stream: the events are the same with or without malformed records among them.
+      random_(SplitMix64::mix(seed ^ 0x6d616c666f726d65ULL)) {}
 
 std::optional<OutgoingRecord> GeneratedRecords::next() {
-  if (count_ != 0 && generator_.records() >= count_) {
+  if (count_ != 0 && records_ >= count_) {
     return std::nullopt;
+  }
+  ++records_;
+  if (malformed_ratio_ > 0.0 && random_.unit() < malformed_ratio_) {
+    return malformed_record();
   }
   GeneratedEvent generated = generator_.next();
   Event& event = generated.event;
@@ -21,6 +30,34 @@ std::optional<OutgoingRecord> GeneratedRecords::next() {
                         .topic = std::move(event.topic),
                         .event_id = std::move(event.event_id),
                         .duplicate = generated.duplicate};
+  return record;
+}
+
+OutgoingRecord GeneratedRecords::malformed_record() {
+  const std::string n = std::to_string(records_);
+  const std::string valid_fields =
+      R"("topic":"order.created","event_id":"malformed-)" + n + R"(","source":"generator")";
+  std::string value;
+  switch (random_.below(5)) {
+    case 0:
+      value = "not json, record " + n;
+      break;
+    case 1:
+      value = "{" + valid_fields + R"(,"timestamp":"2026-01-01T00:00:00Z","payload":{"cut":)";
+      break;
+    case 2:
+      value = R"({"topic":"order.created","source":"generator","timestamp":"2026-01-01T00:00:00Z",)"
+              R"("payload":{}})";
+      break;
+    case 3:
+      value = "{" + valid_fields + R"(,"timestamp":"2026-02-30T00:00:00Z","payload":{}})";
+      break;
+    default:
+      value = "{" + valid_fields + R"(,"timestamp":"2026-01-01T00:00:00Z","payload":[1,2]})";
+      break;
+  }
+  OutgoingRecord record;  // no key, no topic, no event_id: invalid()
+  record.value = std::move(value);
   return record;
 }
 

@@ -14,16 +14,26 @@
 namespace eventsink {
 
 // Serializes the generator's events with to_json. `count` records, or endless when 0.
+//
+// A share `malformed_ratio` of the records are not events but bytes the sink must dead-letter
+// (not JSON, truncated JSON, a missing field, an invalid timestamp, a payload that is not an
+// object), sent without a key; which records they are follows from `seed`, so a run repeats.
 class GeneratedRecords : public RecordSource {
  public:
-  GeneratedRecords(LoadGenerator& generator, std::uint64_t count);
+  GeneratedRecords(LoadGenerator& generator, std::uint64_t count, double malformed_ratio = 0.0,
+                   std::uint64_t seed = 0);
 
   std::optional<OutgoingRecord> next() override;
   std::optional<std::uint64_t> expected_total() const override;
 
  private:
+  OutgoingRecord malformed_record();
+
   LoadGenerator& generator_;
   std::uint64_t count_;
+  double malformed_ratio_;
+  SplitMix64 random_;
+  std::uint64_t records_ = 0;
 };
 
 // Reads JSON lines and sends each line's bytes unchanged (the consumer validates; the producer

@@ -27,12 +27,13 @@ constexpr int kExitFailure = 1;
 constexpr auto kPurgeReportWait = std::chrono::seconds(5);
 
 void ensure_topic(const SendOptions& options) {
-  if (kafka::create_topic(options.brokers, options.kafka_topic, options.partitions)) {
+  const auto connection = kafka::connection_to(options.brokers, options.kafka_overrides);
+  if (kafka::create_topic(connection, options.kafka_topic, options.partitions)) {
     spdlog::info("created Kafka topic {} with {} partitions", options.kafka_topic,
                  options.partitions);
     return;
   }
-  const int partitions = kafka::partition_count(options.brokers, options.kafka_topic);
+  const int partitions = kafka::partition_count(connection, options.kafka_topic);
   spdlog::info("Kafka topic {} exists with {} partitions", options.kafka_topic, partitions);
   if (partitions != options.partitions) {
     spdlog::warn("--partitions {} ignored: the topic already exists with {}", options.partitions,

@@ -1,13 +1,22 @@
 # shellcheck shell=bash
 # Helpers shared by the demo scripts. Source after scripts/env.sh.
 
-# Builds the binaries into build/ (the plain tree; scripts/test.sh builds the same one).
+# Sets CONSUMER and PRODUCER to the binaries. By default builds them into build/ (the plain tree;
+# scripts/test.sh builds the same one); with EVENTSINK_BUILD_DIR set, uses the binaries already built
+# there (the tests pass their sanitizer build).
 build_binaries() {
-  cmake -S "$EVENTSINK_ROOT" -B "$EVENTSINK_ROOT/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    >/dev/null
-  cmake --build "$EVENTSINK_ROOT/build" --target eventsink-consumer eventsink-producer
-  CONSUMER="$EVENTSINK_ROOT/build/consumer/eventsink-consumer"
-  PRODUCER="$EVENTSINK_ROOT/build/producer/eventsink-producer"
+  local dir="${EVENTSINK_BUILD_DIR:-}"
+  if [[ -z "$dir" ]]; then
+    dir="$EVENTSINK_ROOT/build"
+    cmake -S "$EVENTSINK_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+    cmake --build "$dir" --target eventsink-consumer eventsink-producer
+  fi
+  CONSUMER="$dir/consumer/eventsink-consumer"
+  PRODUCER="$dir/producer/eventsink-producer"
+  [[ -x "$CONSUMER" && -x "$PRODUCER" ]] || {
+    echo "no eventsink-consumer and eventsink-producer in $dir" >&2
+    return 1
+  }
 }
 
 # A database URL whose sessions work in schema $1, which is created if missing. Demo runs use a

@@ -35,6 +35,7 @@ HttpApi::HttpApi(const ConsumerConfig& config, const HttpApiOptions& options,
   } else {
     publish_ = std::make_unique<PublishEndpoint>(
         PublishOptions{.brokers = config.brokers,
+                       .connection = kafka::connection_properties(config.kafka_overrides),
                        .kafka_topic = topic,
                        .max_events = options.max_publish_events,
                        .token = options.publish_token,

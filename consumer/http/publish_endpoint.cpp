@@ -57,8 +57,11 @@ PublishEndpoint::PublishEndpoint(PublishOptions options, ApiProbe& probe)
     : options_(std::move(options)), probe_(probe) {
   producer_ = std::make_unique<kafka::Producer>(
       kafka::producer_properties(
-          options_.brokers, {{"client.id", "eventsink-publish"},
-                             {"message.timeout.ms", std::to_string(options_.ack_timeout.count())}}),
+          options_.brokers,
+          kafka::merge_properties(
+              {{"client.id", "eventsink-publish"},
+               {"message.timeout.ms", std::to_string(options_.ack_timeout.count())}},
+              options_.connection)),
       &PublishEndpoint::on_delivery);
   topic_.reset(rd_kafka_topic_new(producer_->native(), options_.kafka_topic.c_str(), nullptr));
   if (!topic_) {

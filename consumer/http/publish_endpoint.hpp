@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "common/event.hpp"
+#include "common/kafka_config.hpp"
 #include "common/kafka_handles.hpp"
 #include "common/kafka_producer.hpp"
 #include "consumer/http/api_probe.hpp"
@@ -47,6 +48,9 @@ namespace eventsink {
 
 struct PublishOptions {
   std::string brokers;
+  // TLS/SASL and other settings of the consumer's -X that say how to reach the brokers
+  // (kafka::connection_properties); the publishing producer uses them too.
+  kafka::Properties connection;
   std::string kafka_topic;  // where accepted events are produced
   std::size_t max_events = 1000;
   std::string token;  // empty: no authentication; never logged

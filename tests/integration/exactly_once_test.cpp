@@ -266,6 +266,36 @@ TEST_F(ExactlyOnce, ConsumerKilledWithSigkillRepeatedlyEndsExact) {
   EXPECT_EQ(kills, kKills);
 }
 
+// With the broker gone the consumer cannot leave its group properly, and a blocking close may
+// wait for up to session.timeout.ms (45 s here, librdkafka's default). SIGTERM must still stop
+// the consumer promptly and cleanly (the close gives up after 10 s), and what it stored stays
+// exact.
+TEST_F(ExactlyOnce, SigtermStopsTheConsumerPromptlyWhileTheBrokerIsDown) {
+  TestProducer producer(endpoints().brokers, topic());
+  GroundTruth truth;
+  EventStream stream(/*seed=*/11, /*duplicate_ratio=*/0.3);
+  produce_stream(stream, 2'000, producer, truth, /*rate=*/0);
+  producer.wait_delivered();
+
+  auto arguments = consumer_arguments(endpoints().brokers, topic(), topic(), database_url(), 2);
+  arguments.insert(arguments.end(), {"-X", "session.timeout.ms=45000"});  // librdkafka's default
+  ConsumerProcess consumer(arguments, log_path("consumer"));
+  await_caught_up(truth);
+  ASSERT_FALSE(HasFatalFailure());
+
+  ServerOutage outage("kafka");
+  ASSERT_FALSE(HasFailure());
+  const auto signalled = std::chrono::steady_clock::now();
+  consumer.kill(SIGTERM);
+  EXPECT_TRUE(eventually([&] { return !consumer.running(); }, 25s, 20ms))
+      << "still running 25 s after SIGTERM; see " << log_path("consumer");
+  const auto took = std::chrono::steady_clock::now() - signalled;
+  EXPECT_EQ(consumer.wait(), 0) << "a bounded close is still a clean shutdown";
+  EXPECT_LT(took, 15s) << "the close gives up after 10 s";
+  outage.end();
+  expect_exact(truth, read_sink_state(database_url()));
+}
+
 TEST_F(ExactlyOnce, PostgresRestartedMidStreamAndTheWorkerRecoversByItself) {
   constexpr int kRecords = 20'000;
   TestProducer producer(endpoints().brokers, topic());

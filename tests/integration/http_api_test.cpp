@@ -571,17 +571,8 @@ TEST_F(HttpApiEndToEnd, HealthStatsAndEventsAnswer503WhilePostgresIsDownAndRecov
   ASSERT_FALSE(HasFatalFailure());
   ASSERT_EQ(http().get("/events").status, 200);
 
-  const std::string stack = std::string("bash ") + EVENTSINK_SOURCE_DIR + "/scripts/stack.sh ";
-  ASSERT_EQ(std::system((stack + "stop postgres >/dev/null").c_str()), 0);
-  // Restart PostgreSQL however this test ends: the stack is shared.
-  struct RestartPostgres {
-    std::string command;
-    ~RestartPostgres() {
-      if (std::system(command.c_str()) != 0) {
-        ADD_FAILURE() << "could not start PostgreSQL again: " << command;
-      }
-    }
-  } restart{stack + "start postgres >/dev/null"};
+  ServerOutage outage("postgres");
+  ASSERT_FALSE(HasFailure());
 
   HttpReply health;
   ASSERT_TRUE(eventually(
@@ -601,7 +592,8 @@ TEST_F(HttpApiEndToEnd, HealthStatsAndEventsAnswer503WhilePostgresIsDownAndRecov
     EXPECT_EQ(reply.json()["status"], "unavailable") << path;
   }
 
-  ASSERT_EQ(std::system(restart.command.c_str()), 0);
+  outage.end();
+  ASSERT_FALSE(HasFailure());
   ASSERT_TRUE(eventually([&] { return http().get("/health").status == 200; }, 30s, 100ms))
       << http().get("/health").body;
   ASSERT_TRUE(eventually([&] { return http().get("/stats").status == 200; }, 10s, 100ms))

@@ -66,7 +66,7 @@ class KcatJsonLines : public StackTest {
       std::filesystem::remove(temporary("consumer.log"));
     }
     if (!second_topic_.empty()) {
-      kafka::delete_topic(endpoints().brokers, second_topic_);
+      kafka::delete_topic(kafka::connection_to(endpoints().brokers), second_topic_);
     }
     StackTest::TearDown();
   }

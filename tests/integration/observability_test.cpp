@@ -23,13 +23,10 @@
 #include <vector>
 
 #include <curl/curl.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <nlohmann/json.hpp>
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "common/event.hpp"
 #include "tests/integration/sink_test.hpp"
@@ -100,61 +97,6 @@ std::optional<double> metric_sum(const std::string& text, const std::string& nam
   }
   return total;
 }
-
-// A child process (argv[0] looked up on PATH), its output appended to `log`. The destructor is
-// the scope guard: SIGTERM, a few seconds' grace, then SIGKILL; it always reaps the child.
-class ChildProcess {
- public:
-  ChildProcess(std::vector<std::string> arguments, const fs::path& log) {
-    std::vector<char*> argv;
-    for (auto& argument : arguments) {
-      argv.push_back(argument.data());
-    }
-    argv.push_back(nullptr);
-    pid_ = fork();
-    if (pid_ == 0) {
-      const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      if (fd >= 0) {
-        dup2(fd, STDOUT_FILENO);
-        dup2(fd, STDERR_FILENO);
-      }
-      execvp(argv[0], argv.data());
-      _exit(127);
-    }
-  }
-  ~ChildProcess() { stop(5s); }
-  ChildProcess(const ChildProcess&) = delete;
-  ChildProcess& operator=(const ChildProcess&) = delete;
-
-  bool running() {
-    if (reaped_ || pid_ <= 0) {
-      return false;
-    }
-    if (waitpid(pid_, &status_, WNOHANG) == pid_) {
-      reaped_ = true;
-    }
-    return !reaped_;
-  }
-
-  // SIGTERM, then SIGKILL if it is still running after `grace`. Returns the exit status (or
-  // 128 + signal).
-  int stop(std::chrono::milliseconds grace) {
-    if (pid_ > 0 && running()) {
-      ::kill(pid_, SIGTERM);
-      if (!eventually([&] { return !running(); }, grace, 20ms)) {
-        ::kill(pid_, SIGKILL);
-        waitpid(pid_, &status_, 0);
-        reaped_ = true;
-      }
-    }
-    return WIFEXITED(status_) ? WEXITSTATUS(status_) : 128 + WTERMSIG(status_);
-  }
-
- private:
-  pid_t pid_ = -1;
-  bool reaped_ = false;
-  int status_ = 0;
-};
 
 // One PromQL expression to evaluate, and where it comes from.
 struct Query {
@@ -405,29 +347,28 @@ TEST_F(Observability, EveryDashboardQueryAndAlertRuleWorksOnALiveSinkAndCounters
   const fs::path ledger = dir_ / "producer-ledger.tsv";
   const fs::path producer_log = dir_ / "producer.log";
   auto trickle =
-      std::make_unique<ChildProcess>(std::vector<std::string>{EVENTSINK_PRODUCER_BINARY,
-                                                              "generate",
-                                                              "--count",
-                                                              "0",
-                                                              "--rate",
-                                                              "400",
-                                                              "--duplicates",
-                                                              "0.3",
-                                                              "--seed",
-                                                              "7",
-                                                              "--brokers",
-                                                              endpoints().brokers,
-                                                              "--kafka-topic",
-                                                              topic(),
-                                                              "--metrics-port",
-                                                              std::to_string(producer_port),
-                                                              "--metrics-address",
-                                                              "127.0.0.1",
-                                                              "--ledger",
-                                                              ledger.string(),
-                                                              "--log-level",
-                                                              "warn"},
-                                     producer_log);
+      std::make_unique<ProducerProcess>(std::vector<std::string>{"generate",
+                                                                 "--count",
+                                                                 "0",
+                                                                 "--rate",
+                                                                 "400",
+                                                                 "--duplicates",
+                                                                 "0.3",
+                                                                 "--seed",
+                                                                 "7",
+                                                                 "--brokers",
+                                                                 endpoints().brokers,
+                                                                 "--kafka-topic",
+                                                                 topic(),
+                                                                 "--metrics-port",
+                                                                 std::to_string(producer_port),
+                                                                 "--metrics-address",
+                                                                 "127.0.0.1",
+                                                                 "--ledger",
+                                                                 ledger.string(),
+                                                                 "--log-level",
+                                                                 "warn"},
+                                        producer_log);
 
   // --- every query parses, and every panel's query returns data.
   std::vector<Query> queries = dashboard_queries();

@@ -109,51 +109,6 @@ long long summary_value(const std::string& log, const std::string& key) {
   return -1;
 }
 
-// The producer binary as a child process, standard error to `log`; SIGKILLed if still running
-// when destroyed (a failed assertion must not leave it behind).
-class ProducerProcess {
- public:
-  ProducerProcess(std::vector<std::string> arguments, const std::filesystem::path& log) {
-    arguments.insert(arguments.begin(), EVENTSINK_PRODUCER_BINARY);
-    std::vector<char*> argv;
-    for (auto& argument : arguments) {
-      argv.push_back(argument.data());
-    }
-    argv.push_back(nullptr);
-    pid_ = fork();
-    if (pid_ == 0) {
-      const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (fd >= 0) {
-        dup2(fd, STDERR_FILENO);
-      }
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-  }
-  ~ProducerProcess() {
-    if (!reaped_ && pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      wait();
-    }
-  }
-  ProducerProcess(const ProducerProcess&) = delete;
-  ProducerProcess& operator=(const ProducerProcess&) = delete;
-
-  void signal(int number) { ::kill(pid_, number); }
-  int wait() {
-    if (!reaped_) {
-      waitpid(pid_, &status_, 0);
-      reaped_ = true;
-    }
-    return exit_status(status_);
-  }
-
- private:
-  pid_t pid_ = -1;
-  bool reaped_ = false;
-  int status_ = 0;
-};
-
 class ProducerEndToEnd : public StackTest {
  protected:
   std::filesystem::path temporary(const std::string& name) const {
@@ -420,7 +375,7 @@ TEST_F(ProducerEndToEnd, SigtermStopsAnEndlessRunWithACompleteLedgerAndServesMet
   EXPECT_GE(metric_value(metrics, "eventsink_producer_duplicates_generated_total"), 1);
   EXPECT_EQ(metric_value(metrics, "eventsink_producer_records_failed_total"), 0);
 
-  running.signal(SIGTERM);
+  running.kill(SIGTERM);
   EXPECT_EQ(running.wait(), 128 + SIGTERM) << read_file(log);
   const std::string text = read_file(log);
   const long long acked = summary_value(text, "acked");

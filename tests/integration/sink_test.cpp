@@ -3,11 +3,6 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include "consumer/consumer_config.hpp"
 
 namespace eventsink::testing {
@@ -173,60 +168,6 @@ WorkerSettings worker_settings_for(const StackTest& /*test*/, const std::string&
                         .batch_linger = std::chrono::milliseconds(20),
                         .retry_initial = std::chrono::milliseconds(50),
                         .retry_max = std::chrono::milliseconds(1000)};
-}
-
-ConsumerProcess::ConsumerProcess(std::vector<std::string> arguments, std::string log_path) {
-  arguments.insert(arguments.begin(), EVENTSINK_CONSUMER_BINARY);
-  std::vector<char*> argv;
-  for (auto& argument : arguments) {
-    argv.push_back(argument.data());
-  }
-  argv.push_back(nullptr);
-  pid_ = fork();
-  if (pid_ < 0) {
-    throw std::runtime_error("fork failed");
-  }
-  if (pid_ == 0) {
-    const int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (log >= 0) {
-      dup2(log, STDOUT_FILENO);
-      dup2(log, STDERR_FILENO);
-    }
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-}
-
-ConsumerProcess::~ConsumerProcess() {
-  if (running()) {
-    kill(SIGKILL);
-  }
-  wait();
-}
-
-void ConsumerProcess::kill(int signal) {
-  if (!reaped_) {
-    ::kill(pid_, signal);
-  }
-}
-
-int ConsumerProcess::wait() {
-  if (!reaped_) {
-    waitpid(pid_, &status_, 0);
-    reaped_ = true;
-  }
-  return WIFEXITED(status_) ? WEXITSTATUS(status_) : 128 + WTERMSIG(status_);
-}
-
-bool ConsumerProcess::running() {
-  if (reaped_) {
-    return false;
-  }
-  if (waitpid(pid_, &status_, WNOHANG) == pid_) {
-    reaped_ = true;
-    return false;
-  }
-  return true;
 }
 
 std::vector<std::string> consumer_arguments(const std::string& brokers, const std::string& group,

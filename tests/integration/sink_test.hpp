@@ -19,6 +19,7 @@
 #include "common/event.hpp"
 #include "consumer/consumer_probe.hpp"
 #include "consumer/worker.hpp"
+#include "tests/integration/child_process.hpp"
 #include "tests/integration/stack_test.hpp"
 
 namespace eventsink::testing {
@@ -99,25 +100,6 @@ class InProcessWorker {
 WorkerSettings worker_settings_for(const StackTest& test, const std::string& group,
                                    const std::string& topic, const std::string& database_url,
                                    const std::string& owner);
-
-// The real eventsink-consumer binary, as a child process.
-class ConsumerProcess {
- public:
-  // Starts the binary with `arguments`; output goes to `log_path`.
-  ConsumerProcess(std::vector<std::string> arguments, std::string log_path);
-  ~ConsumerProcess();  // SIGKILLs a process still running
-
-  void kill(int signal);
-  // Waits for the exit; returns the exit status (or 128 + signal).
-  int wait();
-  bool running();
-  pid_t pid() const { return pid_; }
-
- private:
-  pid_t pid_ = -1;
-  bool reaped_ = false;
-  int status_ = 0;
-};
 
 // Arguments that point the consumer binary at a test's topic and schema.
 std::vector<std::string> consumer_arguments(const std::string& brokers, const std::string& group,

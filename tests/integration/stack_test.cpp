@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <random>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -125,14 +127,18 @@ void StackTest::SetUp() {
   database_url_ = with_search_path(endpoints_.database_url, schema_);
 
   try {
-    kafka::create_topic(endpoints_.brokers, topic_, kPartitions, 1, std::chrono::seconds(15));
+    kafka::create_topic(kafka::connection_to(endpoints_.brokers), topic_, kPartitions, 1,
+                        std::chrono::seconds(15));
   } catch (const std::exception& error) {
     FAIL() << "Kafka at " << endpoints_.brokers << " is not usable: " << error.what()
            << kHowToStart;
   }
-  ASSERT_TRUE(
-      eventually([&] { return kafka::partition_count(endpoints_.brokers, topic_) == kPartitions; },
-                 std::chrono::seconds(15)))
+  ASSERT_TRUE(eventually(
+      [&] {
+        return kafka::partition_count(kafka::connection_to(endpoints_.brokers), topic_) ==
+               kPartitions;
+      },
+      std::chrono::seconds(15)))
       << "topic " << topic_ << " did not appear with " << kPartitions << " partitions";
 }
 
@@ -141,7 +147,7 @@ void StackTest::TearDown() {
     return;
   }
   try {
-    kafka::delete_topic(endpoints_.brokers, topic_);
+    kafka::delete_topic(kafka::connection_to(endpoints_.brokers), topic_);
   } catch (const std::exception& error) {
     ADD_FAILURE() << "cleaning up topic " << topic_ << ": " << error.what();
   }
@@ -151,6 +157,27 @@ void StackTest::TearDown() {
     tx.exec0("DROP SCHEMA IF EXISTS " + tx.quote_name(schema_) + " CASCADE");
   } catch (const std::exception& error) {
     ADD_FAILURE() << "cleaning up schema " << schema_ << ": " << error.what();
+  }
+}
+
+ServerOutage::ServerOutage(std::string server) : server_(std::move(server)) {
+  const std::string stop = std::string("bash ") + EVENTSINK_SOURCE_DIR + "/scripts/stack.sh stop " +
+                           server_ + " >/dev/null";
+  EXPECT_EQ(std::system(stop.c_str()), 0) << stop;
+}
+
+ServerOutage::~ServerOutage() {
+  end();
+}
+
+void ServerOutage::end() {
+  if (std::exchange(ended_, true)) {
+    return;
+  }
+  const std::string start = std::string("bash ") + EVENTSINK_SOURCE_DIR +
+                            "/scripts/stack.sh start " + server_ + " >/dev/null";
+  if (std::system(start.c_str()) != 0) {
+    ADD_FAILURE() << "could not start " << server_ << " again: " << start;
   }
 }
 

@@ -33,6 +33,24 @@ namespace eventsink::testing {
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout,
                 std::chrono::milliseconds interval = std::chrono::milliseconds(50));
 
+// Stops one server of the local stack ("kafka" or "postgres", through scripts/stack.sh) and
+// starts it again when end() is called or the guard goes out of scope, however the test ends:
+// the stack is shared by every test that runs after this one.
+class ServerOutage {
+ public:
+  explicit ServerOutage(std::string server);  // fails the test if the server would not stop
+  ~ServerOutage();
+  ServerOutage(const ServerOutage&) = delete;
+  ServerOutage& operator=(const ServerOutage&) = delete;
+
+  // Starts the server again (once); fails the test if it does not start.
+  void end();
+
+ private:
+  std::string server_;
+  bool ended_ = false;
+};
+
 // Records produced through TestProducer, with the broker's coordinates once acknowledged.
 struct ProducedRecord {
   std::string key;

@@ -1,4 +1,5 @@
 // Where the producer's records come from: generated events and replayed JSON lines.
+#include <set>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -103,6 +104,42 @@ TEST(ProducerGeneratedRecords, SendsCountRecordsSerializedWithToJson) {
                                                .start = {},
                                                .spacing = std::chrono::milliseconds(1)});
   EXPECT_FALSE(GeneratedRecords(endless_generator, 0).expected_total()) << "0 = endless";
+}
+
+TEST(ProducerGeneratedRecords, MalformedRecordsAreInvalidKeylessAndLeaveTheEventsAlone) {
+  const LoadSettings settings{.seed = 3,
+                              .duplicate_ratio = 0.3,
+                              .topics = {"a.b"},
+                              .sources = {"s"},
+                              .start = EventTime(std::chrono::seconds(1'700'000'000)),
+                              .spacing = std::chrono::milliseconds(1)};
+  LoadGenerator clean_generator(settings);
+  LoadGenerator mixed_generator(settings);
+  GeneratedRecords clean(clean_generator, 0);
+  GeneratedRecords mixed(mixed_generator, 2000, /*malformed_ratio=*/0.1, /*seed=*/3);
+  EventParser parser;
+  int malformed = 0;
+  std::set<std::string> kinds;  // "code:field"
+  while (auto record = mixed.next()) {
+    const auto outcome = parser.parse(record->value);
+    if (record->invalid()) {
+      ++malformed;
+      EXPECT_EQ(record->key, "");
+      ASSERT_TRUE(std::holds_alternative<Rejection>(outcome)) << record->value;
+      const auto& rejection = std::get<Rejection>(outcome);
+      kinds.insert(std::string(to_string(rejection.code)) + ":" + rejection.field);
+      continue;
+    }
+    // The events are those of a run without malformed records, in the same order.
+    const auto expected = clean.next();
+    ASSERT_TRUE(expected);
+    EXPECT_EQ(record->value, expected->value);
+    EXPECT_EQ(record->duplicate, expected->duplicate);
+  }
+  EXPECT_GT(malformed, 120);
+  EXPECT_LT(malformed, 280);
+  // Not JSON and truncated JSON share a code; the other three kinds have codes of their own.
+  EXPECT_EQ(kinds.size(), 4u) << ::testing::PrintToString(kinds);
 }
 
 }  // namespace
