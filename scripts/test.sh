@@ -2,39 +2,73 @@
 # Runs every test, on a fresh Debian 12 machine or an old one:
 #   1. installs the Debian packages that are missing (scripts/install-deps.sh);
 #   2. starts the local stack: Kafka, PostgreSQL, Prometheus (scripts/stack.sh up; a no-op if running);
-#   3. builds twice with warnings as errors: plainly (build/, as scripts/demo.sh does), and under
-#      AddressSanitizer and UndefinedBehaviorSanitizer (build-test/), which the tests run from;
-#   4. runs the unit, static, stack and integration tests (CTest labels) in one CTest run.
+#   3. builds three times with warnings as errors: plainly (build/, as scripts/demo.sh does), under
+#      AddressSanitizer and UndefinedBehaviorSanitizer (build-test/), and under ThreadSanitizer
+#      (build-tsan/);
+#   4. runs the fuzz targets for a bounded time (scripts/fuzz.sh, clang's libFuzzer);
+#   5. runs every test (CTest labels unit, static, stack, integration, chaos, bench) from the
+#      ASan+UBSan build in one CTest run, then the unit and integration tests again from the
+#      ThreadSanitizer build.
 # The stack is left running for the next run; `scripts/stack.sh down` stops it.
 #
 # Environment: the addresses of scripts/env.sh; EVENTSINK_TEST_BUILD_DIR (default build-test);
-# EVENTSINK_TEST_LABELS, a CTest label regex to run a subset (e.g. 'unit|static').
+# EVENTSINK_TEST_LABELS, a CTest label regex to run a subset (e.g. 'unit|static'), which also
+# skips the ThreadSanitizer and fuzzing phases unless EVENTSINK_TSAN=1 / EVENTSINK_FUZZ=1.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/env.sh
 
 build_dir="${EVENTSINK_TEST_BUILD_DIR:-build-test}"
+tsan_dir=build-tsan
+full_run=$([[ -z "${EVENTSINK_TEST_LABELS:-}" ]] && echo 1 || echo 0)
+run_tsan="${EVENTSINK_TSAN:-$full_run}"
+run_fuzz="${EVENTSINK_FUZZ:-$full_run}"
 started=$SECONDS
+phase_started=$SECONDS
+phase() {
+  echo "== $* (previous phase: $((SECONDS - phase_started)) s)"
+  phase_started=$SECONDS
+}
 
-echo "== installing missing packages"
+phase "installing missing packages"
 scripts/install-deps.sh
-echo "== starting the local stack"
+phase "starting the local stack"
 scripts/stack.sh up
-echo "== building in build (-Werror)"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEVENTSINK_WERROR=ON >/dev/null
+configure() {
+  local dir="$1"
+  shift
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEVENTSINK_WERROR=ON "$@" >/dev/null
+}
+phase "building in build (-Werror)"
+configure build
 cmake --build build
-echo "== building in $build_dir (-Werror, ASan+UBSan)"
-cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEVENTSINK_WERROR=ON \
-  -DEVENTSINK_SANITIZERS=address,undefined >/dev/null
+phase "building in $build_dir (-Werror, ASan+UBSan)"
+configure "$build_dir" -DEVENTSINK_SANITIZERS=address,undefined
 cmake --build "$build_dir"
+if ((run_tsan)); then
+  phase "building in $tsan_dir (-Werror, TSan)"
+  configure "$tsan_dir" -DEVENTSINK_SANITIZERS=thread
+  cmake --build "$tsan_dir"
+fi
+if ((run_fuzz)); then
+  phase "fuzzing (bounded run)"
+  scripts/fuzz.sh
+fi
 
 # Sanitizer findings are fatal and printed with a stack trace. Leak checking needs ptrace, which
 # some sandboxes forbid; it is on where it works.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:strict_string_checks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$EVENTSINK_ROOT/tests/lsan.supp}"
+export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:suppressions=$EVENTSINK_ROOT/tests/tsan.supp}"
 
-echo "== running the tests"
-# One CTest run, serial: some integration tests restart PostgreSQL, which others would feel.
+phase "running the tests (ASan+UBSan)"
+# One CTest run, serial: some tests restart PostgreSQL or Kafka, which others would feel.
 ctest --test-dir "$build_dir" --output-on-failure --no-tests=error \
   ${EVENTSINK_TEST_LABELS:+--label-regex "$EVENTSINK_TEST_LABELS"}
+if ((run_tsan)); then
+  phase "running the unit and integration tests (TSan)"
+  ctest --test-dir "$tsan_dir" --output-on-failure --no-tests=error --label-regex 'unit|integration'
+fi
+phase "done"
 echo "== all tests passed in $((SECONDS - started)) s"

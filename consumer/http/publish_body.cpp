@@ -191,16 +191,26 @@ PublishBody split_publish_body(std::string_view body, std::size_t max_events) {
   if (std::get<ObjectShape>(shape) == ObjectShape::kEvent) {
     return std::vector<std::string>{std::string(body)};
   }
+  // object_shape() has checked the envelope's structure and its end, and that its one key is
+  // "events". The array is the value of that one field: find_field("events") would compare the
+  // key as written and miss "\u0065vents".
   document.rewind();
-  ondemand::value events;
-  if (const auto error = document.find_field("events").get(events)) {
+  ondemand::object envelope;
+  ondemand::object_iterator first_field;
+  ondemand::field field;
+  if (const auto error = document.get_object().get(envelope)) {
+    return structure_error(error, "the envelope");
+  }
+  if (const auto error = envelope.begin().get(first_field)) {
+    return structure_error(error, "the envelope");
+  }
+  if (const auto error = (*first_field).get(field)) {
     return structure_error(error, "the envelope");
   }
   ondemand::array array;
-  if (events.get_array().get(array)) {
+  if (field.value().get_array().get(array)) {
     return failure(Kind::kInvalidEnvelope, R"("events" must be an array of events)");
   }
-  // object_shape() has checked the envelope's structure and its end.
   return split_array(array, max_events, "the envelope");
 }
 

@@ -68,6 +68,13 @@ TEST(HttpPublishBody, AnEnvelopeYieldsTheElementsOfEvents) {
   EXPECT_EQ(events[1].substr(0, std::string(kEvent).size()), kEvent);
 }
 
+TEST(HttpPublishBody, AnEnvelopeKeyWrittenWithEscapesIsStillTheEnvelope) {
+  // Keys are compared unescaped (as EventParser compares them). Found by fuzz/publish_body.
+  EXPECT_EQ(split(std::string(R"({"\u0065vents":[)") + kEvent + "]}"), Events{kEvent});
+  EXPECT_EQ(split(std::string(R"( { "ev\u0065nts" : [ )") + kEvent + "] } "), Events{kEvent});
+  EXPECT_EQ(refusal(R"({"\u0065vents":{}})").kind, Kind::kInvalidEnvelope);
+}
+
 TEST(HttpPublishBody, ElementsThatAreNotEventsAreLeftToTheParser) {
   // Splitting judges the outer structure only: these get their own index and EventParser's reason.
   const auto events = split(R"([5, "text", null, [1, 2], {"a": 1e400}, {"a":{"b":}}])");
