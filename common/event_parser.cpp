@@ -480,7 +480,11 @@ struct EventParser::Impl {
   std::optional<Rejection> check_text(const dom::element& value, Slot slot, std::size_t limit,
                                       std::string_view& out) const;
   std::optional<Rejection> check_payload(const dom::element& value, const Member& member);
-  bool walk(const dom::element& value, std::size_t depth);
+  bool walk(const dom::element& payload);
+  bool enter(const dom::element& container);
+  bool check_keys(const dom::object& object);
+  bool check_scalar(const dom::element& value);
+  void note_failure_path();
   std::optional<std::string_view> find_duplicate(std::size_t base);
   void fail(RejectionCode code, std::string detail) {
     failure_code = code;
@@ -518,6 +522,18 @@ struct EventParser::Impl {
   RejectionCode failure_code = RejectionCode::kInvalidJson;
   std::string failure_detail;
   std::vector<std::string> failure_path;
+  // walk()'s explicit stack: one entry per container around the value being checked.
+  struct Level {
+    bool is_object = false;
+    dom::object::iterator next_field;
+    dom::object::iterator fields_end;
+    dom::array::iterator next_item;
+    dom::array::iterator items_end;
+    std::string_view current_key;   // objects: the key of the value being checked
+    std::size_t current_index = 0;  // arrays: the index of the value being checked
+    std::size_t items_seen = 0;
+  };
+  std::vector<Level> levels;
 };
 
 // One pass over the copy of the record, before simdjson sees it:
@@ -737,7 +753,7 @@ std::optional<Rejection> EventParser::Impl::check_payload(const dom::element& va
   keys.clear();
   failure_path.clear();
   next_number = member.first_number;
-  if (!walk(value, 0)) {
+  if (!walk(value)) {
     std::string pointer;
     for (auto it = failure_path.rbegin(); it != failure_path.rend(); ++it) {
       append_pointer_segment(pointer, *it);
@@ -764,59 +780,109 @@ std::optional<Rejection> EventParser::Impl::check_payload(const dom::element& va
   return std::nullopt;
 }
 
-// Checks one value of the payload; `depth` is the number of containers around it. On failure
-// records the reason (fail()) and the path from this value down, and returns false.
-bool EventParser::Impl::walk(const dom::element& value, std::size_t depth) {
+// Checks every value of the payload, depth first, in document order. On failure records the
+// reason (fail()) and the path to the offending value (innermost first), and returns false.
+//
+// Iterative, with an explicit stack (`levels`): it also runs on the HTTP server's threads
+// (POST /publish), whose stacks civetweb makes 100 KB, and how deep a payload goes must not
+// decide whether a thread's stack suffices.
+bool EventParser::Impl::walk(const dom::element& payload) {
+  levels.clear();
+  if (!enter(payload)) {
+    return false;
+  }
+  while (!levels.empty()) {
+    Level& top = levels.back();
+    dom::element value;
+    if (top.is_object) {
+      if (top.next_field == top.fields_end) {
+        levels.pop_back();
+        continue;
+      }
+      const dom::key_value_pair field = *top.next_field;
+      ++top.next_field;
+      top.current_key = field.key;
+      value = field.value;
+    } else {
+      if (top.next_item == top.items_end) {
+        levels.pop_back();
+        continue;
+      }
+      value = *top.next_item;
+      ++top.next_item;
+      top.current_index = top.items_seen++;
+    }
+    const dom::element_type type = value.type();
+    const bool container = type == dom::element_type::OBJECT || type == dom::element_type::ARRAY;
+    // enter() may grow `levels`, which invalidates `top`: nothing below uses it.
+    if (!(container ? enter(value) : check_scalar(value))) {
+      note_failure_path();
+      return false;
+    }
+  }
+  return true;
+}
+
+// Pushes an object or array onto `levels`, once its depth and (for objects) its keys pass.
+bool EventParser::Impl::enter(const dom::element& container) {
+  if (levels.size() + 1 > limits.max_payload_depth) {
+    fail(RejectionCode::kPayloadTooDeep,
+         "nesting depth exceeds " + std::to_string(limits.max_payload_depth));
+    return false;
+  }
+  Level level;
+  if (container.type() == dom::element_type::OBJECT) {
+    const dom::object object = container.get_object().value_unsafe();
+    if (!check_keys(object)) {
+      return false;
+    }
+    level.is_object = true;
+    level.next_field = object.begin();
+    level.fields_end = object.end();
+  } else {
+    const dom::array array = container.get_array().value_unsafe();
+    level.next_item = array.begin();
+    level.items_end = array.end();
+  }
+  levels.push_back(level);
+  return true;
+}
+
+// Appends the path of the value being checked at each level, innermost first.
+void EventParser::Impl::note_failure_path() {
+  for (auto level = levels.rbegin(); level != levels.rend(); ++level) {
+    if (level->is_object) {
+      failure_path.emplace_back(level->current_key);
+    } else {
+      failure_path.push_back(std::to_string(level->current_index));
+    }
+  }
+}
+
+// An object's keys: no U+0000, no repeats.
+bool EventParser::Impl::check_keys(const dom::object& object) {
+  const std::size_t base = keys.size();
+  for (const dom::key_value_pair field : object) {
+    if (has_nul(field.key)) {
+      fail(RejectionCode::kInvalidCharacter, "U+0000 in a key (PostgreSQL jsonb cannot store it)");
+      failure_path.emplace_back(field.key);
+      return false;
+    }
+    keys.push_back(field.key);
+  }
+  const std::optional<std::string_view> duplicate = find_duplicate(base);
+  keys.resize(base);
+  if (duplicate) {
+    fail(RejectionCode::kDuplicateKey,
+         "duplicate key " + detail::quote_for_message(*duplicate, 64));
+    return false;
+  }
+  return true;
+}
+
+// A string without U+0000, a number PostgreSQL can store; true, false and null are fine.
+bool EventParser::Impl::check_scalar(const dom::element& value) {
   switch (value.type()) {
-    case dom::element_type::OBJECT: {
-      if (depth + 1 > limits.max_payload_depth) {
-        fail(RejectionCode::kPayloadTooDeep,
-             "nesting depth exceeds " + std::to_string(limits.max_payload_depth));
-        return false;
-      }
-      const dom::object object = value.get_object().value_unsafe();
-      const std::size_t base = keys.size();
-      for (const dom::key_value_pair field : object) {
-        if (has_nul(field.key)) {
-          fail(RejectionCode::kInvalidCharacter,
-               "U+0000 in a key (PostgreSQL jsonb cannot store it)");
-          failure_path.emplace_back(field.key);
-          return false;
-        }
-        keys.push_back(field.key);
-      }
-      const std::optional<std::string_view> duplicate = find_duplicate(base);
-      keys.resize(base);
-      if (duplicate) {
-        fail(RejectionCode::kDuplicateKey,
-             "duplicate key " + detail::quote_for_message(*duplicate, 64));
-        return false;
-      }
-      for (const dom::key_value_pair field : object) {
-        if (!walk(field.value, depth + 1)) {
-          failure_path.emplace_back(field.key);
-          return false;
-        }
-      }
-      return true;
-    }
-    case dom::element_type::ARRAY: {
-      if (depth + 1 > limits.max_payload_depth) {
-        fail(RejectionCode::kPayloadTooDeep,
-             "nesting depth exceeds " + std::to_string(limits.max_payload_depth));
-        return false;
-      }
-      std::size_t index = 0;
-      const dom::array array = value.get_array().value_unsafe();
-      for (const dom::element item : array) {
-        if (!walk(item, depth + 1)) {
-          failure_path.push_back(std::to_string(index));
-          return false;
-        }
-        ++index;
-      }
-      return true;
-    }
     case dom::element_type::STRING: {
       if (has_nul(value.get_string().value_unsafe())) {
         fail(RejectionCode::kInvalidCharacter,

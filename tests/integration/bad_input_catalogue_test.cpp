@@ -26,13 +26,13 @@
 #include <variant>
 #include <vector>
 
-#include <curl/curl.h>
 #include <nlohmann/json.hpp>
 #include <signal.h>
 
 #include "common/event.hpp"
 #include "common/kafka_producer.hpp"
 #include "common/timestamp.hpp"
+#include "tests/integration/http_client.hpp"
 #include "tests/integration/sink_test.hpp"
 
 namespace eventsink::testing {
@@ -863,63 +863,6 @@ TEST_F(BadInputCatalogue, KafkaRecordsBecomeDeadLettersWithoutCrashingOrStalling
 
 // ---------------------------------------------------------------------------------------------
 // POST /publish of the consumer's HTTP API.
-
-struct HttpReply {
-  long status = 0;  // 0: no answer
-  std::string body;
-
-  Json json() const { return Json::parse(body, nullptr, /*allow_exceptions=*/false); }
-};
-
-// A blocking HTTP client for one server (http_api_test.cpp has a fuller one).
-class HttpClient {
- public:
-  explicit HttpClient(int port) : base_("http://127.0.0.1:" + std::to_string(port)) {
-    static const bool initialized = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
-    EXPECT_TRUE(initialized);
-  }
-
-  HttpReply get(const std::string& path) const { return perform("GET", path, nullptr, {}); }
-  HttpReply post(const std::string& path, const std::string& body,
-                 const std::vector<std::string>& headers) const {
-    return perform("POST", path, &body, headers);
-  }
-
- private:
-  HttpReply perform(const char* method, const std::string& path, const std::string* body,
-                    std::vector<std::string> headers) const {
-    std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), curl_easy_cleanup);
-    HttpReply reply;
-    const std::string url = base_ + path;
-    curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl.get(), CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, 30000L);
-    curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, &HttpClient::on_body);
-    curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &reply.body);
-    if (body != nullptr) {  // bytes as they are, NUL bytes included
-      curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, body->data());
-      curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDSIZE_LARGE,
-                       static_cast<curl_off_t>(body->size()));
-    }
-    headers.push_back("Expect:");  // send bodies at once, without waiting for "100 Continue"
-    std::unique_ptr<curl_slist, void (*)(curl_slist*)> list(nullptr, curl_slist_free_all);
-    for (const auto& header : headers) {
-      list.reset(curl_slist_append(list.release(), header.c_str()));
-    }
-    curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, list.get());
-    if (curl_easy_perform(curl.get()) == CURLE_OK) {
-      curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &reply.status);
-    }
-    return reply;
-  }
-
-  static std::size_t on_body(char* data, std::size_t size, std::size_t count, void* body) {
-    static_cast<std::string*>(body)->append(data, size * count);
-    return size * count;
-  }
-
-  std::string base_;
-};
 
 // The "errors" entry `error` expects, checked against an answer; "" when it matches.
 std::string mismatch(const Json& answer, const PublishError& error) {

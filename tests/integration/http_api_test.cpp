@@ -9,7 +9,6 @@
 #include <set>
 #include <sstream>
 
-#include <curl/curl.h>
 #include <netinet/in.h>
 #include <nlohmann/json.hpp>
 #include <signal.h>
@@ -18,6 +17,7 @@
 
 #include "common/event.hpp"
 #include "common/kafka_producer.hpp"
+#include "tests/integration/http_client.hpp"
 #include "tests/integration/sink_test.hpp"
 
 namespace eventsink::testing {
@@ -27,83 +27,6 @@ using namespace std::chrono_literals;
 using Json = nlohmann::json;
 
 // ---------------------------------------------------------------------------------------------
-// A blocking HTTP client for one server.
-
-struct HttpReply {
-  long status = 0;  // 0: no answer (connection refused, timeout)
-  std::string body;
-  std::map<std::string, std::string> headers;  // names in lower case
-
-  Json json() const { return Json::parse(body); }
-};
-
-class HttpClient {
- public:
-  explicit HttpClient(int port) : base_("http://127.0.0.1:" + std::to_string(port)) {
-    static const bool initialized = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
-    EXPECT_TRUE(initialized);
-  }
-
-  HttpReply get(const std::string& path) const { return perform("GET", path, nullptr, {}); }
-
-  HttpReply post(const std::string& path, const std::string& body,
-                 std::vector<std::string> headers = {"Content-Type: application/json"}) const {
-    return perform("POST", path, &body, std::move(headers));
-  }
-
- private:
-  HttpReply perform(const std::string& method, const std::string& path, const std::string* body,
-                    std::vector<std::string> headers) const {
-    std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), curl_easy_cleanup);
-    HttpReply reply;
-    const std::string url = base_ + path;
-    curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl.get(), CURLOPT_CUSTOMREQUEST, method.c_str());
-    curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, 30000L);
-    curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, &HttpClient::on_body);
-    curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &reply);
-    curl_easy_setopt(curl.get(), CURLOPT_HEADERFUNCTION, &HttpClient::on_header);
-    curl_easy_setopt(curl.get(), CURLOPT_HEADERDATA, &reply);
-    if (body != nullptr) {
-      curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, body->data());
-      curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDSIZE_LARGE,
-                       static_cast<curl_off_t>(body->size()));
-    }
-    headers.push_back("Expect:");  // send bodies at once, without waiting for "100 Continue"
-    std::unique_ptr<curl_slist, void (*)(curl_slist*)> list(nullptr, curl_slist_free_all);
-    for (const auto& header : headers) {
-      list.reset(curl_slist_append(list.release(), header.c_str()));
-    }
-    curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, list.get());
-    if (curl_easy_perform(curl.get()) == CURLE_OK) {
-      curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &reply.status);
-    }
-    return reply;
-  }
-
-  static std::size_t on_body(char* data, std::size_t size, std::size_t count, void* reply) {
-    static_cast<HttpReply*>(reply)->body.append(data, size * count);
-    return size * count;
-  }
-
-  static std::size_t on_header(char* data, std::size_t size, std::size_t count, void* reply) {
-    const std::string line(data, size * count);
-    const auto colon = line.find(':');
-    if (colon != std::string::npos) {
-      std::string name = line.substr(0, colon);
-      std::transform(name.begin(), name.end(), name.begin(),
-                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      const auto value_start = line.find_first_not_of(' ', colon + 1);
-      const auto value_end = line.find_last_not_of("\r\n");
-      static_cast<HttpReply*>(reply)->headers[name] =
-          value_start > value_end ? "" : line.substr(value_start, value_end - value_start + 1);
-    }
-    return size * count;
-  }
-
-  std::string base_;
-};
-
 // Sets environment variables for the lifetime of the object (the consumer process inherits
 // them at fork), then removes them again.
 class ScopedEnvironment {

@@ -29,6 +29,7 @@
 #include <sys/socket.h>
 
 #include "common/event.hpp"
+#include "tests/integration/http_client.hpp"
 #include "tests/integration/sink_test.hpp"
 
 namespace eventsink::testing {
@@ -50,30 +51,6 @@ std::string read_text(const fs::path& path) {
 std::string tail(const fs::path& path, std::size_t bytes = 4000) {
   const std::string text = read_text(path);
   return text.size() <= bytes ? text : "..." + text.substr(text.size() - bytes);
-}
-
-struct HttpReply {
-  long status = 0;  // 0: no answer
-  std::string body;
-};
-
-HttpReply http_get(const std::string& url) {
-  std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), curl_easy_cleanup);
-  HttpReply reply;
-  curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, 5000L);
-  curl_easy_setopt(
-      curl.get(), CURLOPT_WRITEFUNCTION,
-      +[](char* data, std::size_t size, std::size_t count, void* out) -> std::size_t {
-        static_cast<std::string*>(out)->append(data, size * count);
-        return size * count;
-      });
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &reply.body);
-  if (curl_easy_perform(curl.get()) != CURLE_OK) {
-    return {};
-  }
-  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &reply.status);
-  return reply;
 }
 
 std::string url_encode(const std::string& text) {

@@ -8,7 +8,6 @@
 #include <sstream>
 #include <variant>
 
-#include <curl/curl.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <nlohmann/json.hpp>
@@ -18,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/event.hpp"
+#include "tests/integration/http_client.hpp"
 #include "tests/integration/sink_test.hpp"
 
 namespace eventsink::testing {
@@ -66,28 +66,6 @@ std::size_t count_lines(const std::filesystem::path& path) {
 }
 
 // GET `url`; the body, or nullopt when the request failed or the status was not 200.
-std::optional<std::string> http_get(const std::string& url) {
-  std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), curl_easy_cleanup);
-  std::string body;
-  curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, 2000L);
-  curl_easy_setopt(
-      curl.get(), CURLOPT_WRITEFUNCTION,
-      +[](char* data, std::size_t size, std::size_t count, void* out) -> std::size_t {
-        static_cast<std::string*>(out)->append(data, size * count);
-        return size * count;
-      });
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &body);
-  long status = 0;
-  if (curl_easy_perform(curl.get()) != CURLE_OK) {
-    return std::nullopt;
-  }
-  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
-  if (status != 200) {
-    return std::nullopt;
-  }
-  return body;
-}
 
 // The value of a counter in Prometheus text format, or -1 when absent.
 double metric_value(const std::string& text, const std::string& name) {
@@ -217,10 +195,10 @@ TEST_F(ProducerEndToEnd, GeneratedLoadWithDuplicatesEndsExactlyAsTheLedgerExpect
 
   // What a crash-test script compares: the consumer's own GET /stats.
   const auto stats = http_get("http://127.0.0.1:" + std::to_string(http_port) + "/stats");
-  ASSERT_TRUE(stats) << "GET /stats failed";
-  Json reported = Json::parse(*stats);
+  ASSERT_EQ(stats.status, 200) << "GET /stats: " << stats.body;
+  Json reported = stats.json();
   reported.erase("uptime_seconds");
-  EXPECT_EQ(reported, expected) << "GET /stats: " << *stats;
+  EXPECT_EQ(reported, expected) << "GET /stats: " << stats.body;
 
   consumer.kill(SIGTERM);
   EXPECT_EQ(consumer.wait(), 0);
@@ -365,8 +343,8 @@ TEST_F(ProducerEndToEnd, SigtermStopsAnEndlessRunWithACompleteLedgerAndServesMet
   std::string metrics;
   ASSERT_TRUE(eventually(
       [&] {
-        const auto body = http_get(url);
-        metrics = body.value_or("");
+        const auto reply = http_get(url);
+        metrics = reply.status == 200 ? reply.body : "";
         return metric_value(metrics, "eventsink_producer_records_acknowledged_total") >= 1000;
       },
       30s, 100ms))

@@ -18,6 +18,7 @@
 #include <date/date.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <pthread.h>
 #include <simdjson.h>
 
 #include "common/event.hpp"
@@ -809,6 +810,39 @@ TEST(EventParserLimits, CustomLimitsApply) {
   expect_event(parser, record(f));
   f.payload = R"({"a":[[]]})";
   EXPECT_EQ(expect_rejection(parser, record(f)).code, RejectionCode::kPayloadTooDeep);
+}
+
+// The HTTP server's threads have 100 KB stacks (civetweb's build setting), and POST /publish
+// parses on them: the parser's stack use must not grow with the payload's depth. Parses the
+// deepest payloads, accepted and refused, on a thread with a 64 KB stack; a parser that recursed
+// per level would overflow it (under AddressSanitizer certainly, whose frames are larger).
+TEST(EventParserLimits, DeepPayloadsParseOnASmallStack) {
+  struct Outcomes {
+    std::optional<std::string> accepted_payload;
+    std::optional<RejectionCode> refused_code;
+  } outcomes;
+  pthread_attr_t attributes;
+  ASSERT_EQ(pthread_attr_init(&attributes), 0);
+  ASSERT_EQ(pthread_attr_setstacksize(&attributes, 64 * 1024), 0);
+  pthread_t thread;
+  const auto parse_deep = [](void* raw) -> void* {
+    auto& out = *static_cast<Outcomes*>(raw);
+    EventParser parser;
+    if (const auto outcome = parser.parse(record({.payload = nested_objects(32)}));
+        std::holds_alternative<Event>(outcome)) {
+      out.accepted_payload = std::get<Event>(outcome).payload_json;
+    }
+    if (const auto outcome = parser.parse(record({.payload = nested_arrays(500)}));
+        std::holds_alternative<Rejection>(outcome)) {
+      out.refused_code = std::get<Rejection>(outcome).code;
+    }
+    return nullptr;
+  };
+  ASSERT_EQ(pthread_create(&thread, &attributes, +parse_deep, &outcomes), 0);
+  ASSERT_EQ(pthread_join(thread, nullptr), 0);
+  pthread_attr_destroy(&attributes);
+  EXPECT_EQ(outcomes.accepted_payload, nested_objects(32));
+  EXPECT_EQ(outcomes.refused_code, RejectionCode::kPayloadTooDeep);
 }
 
 TEST(EventParserLimits, PayloadDepth32IsAcceptedAnd33IsNot) {
