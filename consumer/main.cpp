@@ -122,6 +122,7 @@ int run(const ConsumerConfig& config, const sigset_t& signals) {
                                                        .threads = 8,
                                                        .request_timeout_ms = 10000});
     api->install(*http);
+    http->start();
     spdlog::info("HTTP API on {}:{}", config.http_address, config.http_port);
   }
 

@@ -125,7 +125,12 @@ class HttpServer::PathHandler : public CivetHandler {
   std::map<std::string, Handler> methods_;
 };
 
-HttpServer::HttpServer(HttpServerOptions options) : options_(std::move(options)) {
+HttpServer::HttpServer(HttpServerOptions options) : options_(std::move(options)) {}
+
+void HttpServer::start() {
+  if (server_) {
+    throw std::logic_error("HttpServer::start() called twice");
+  }
   const std::vector<std::string> civet_options = {
       "listening_ports",    options_.address + ":" + std::to_string(options_.port),
       "num_threads",        std::to_string(options_.threads),
@@ -139,6 +144,10 @@ HttpServer::HttpServer(HttpServerOptions options) : options_(std::move(options))
                              std::to_string(options_.port) +
                              " (is the port taken? set --http-port): " + error.what());
   }
+  for (const auto& [path, handler] : paths_) {
+    // civetweb matches handler URIs by prefix; '$' anchors the match to the whole path.
+    server_->addHandler(path + "$", handler.get());
+  }
 }
 
 HttpServer::~HttpServer() {
@@ -148,11 +157,12 @@ HttpServer::~HttpServer() {
 }
 
 void HttpServer::route(const std::string& method, const std::string& path, Handler handler) {
+  if (server_) {
+    throw std::logic_error("HttpServer::route() after start(): " + method + " " + path);
+  }
   auto& entry = paths_[path];
   if (!entry) {
     entry = std::make_unique<PathHandler>(options_.max_body_bytes);
-    // civetweb matches handler URIs by prefix; '$' anchors the match to the whole path.
-    server_->addHandler(path + "$", entry.get());
   }
   entry->add(method, std::move(handler));
 }

@@ -6,7 +6,8 @@
 // 500 and logged, so a bug in one endpoint cannot take the server down.
 //
 // Thread-safety: handlers run concurrently on civetweb's worker threads and must be thread-safe.
-// Register every route before the first request can arrive (right after construction).
+// Routes are registered on one thread before start(); the route table is read-only afterwards,
+// so the worker threads read it without locks.
 #pragma once
 
 #include <cstddef>
@@ -60,16 +61,19 @@ class HttpServer {
  public:
   using Handler = std::function<HttpResponse(const HttpRequest&)>;
 
-  // Starts listening. Throws std::runtime_error naming the address when it cannot bind (for
-  // example, the port is taken).
+  // Does not listen yet: route() everything, then start().
   explicit HttpServer(HttpServerOptions options);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
   // Routes `method` requests for exactly `path` to `handler`. Other methods on a routed path are
-  // answered 405 with an Allow header; unrouted paths 404.
+  // answered 405 with an Allow header; unrouted paths 404. Throws std::logic_error after start().
   void route(const std::string& method, const std::string& path, Handler handler);
+
+  // Starts listening and serving the routes. Throws std::runtime_error naming the address when
+  // it cannot bind (for example, the port is taken). Call once.
+  void start();
 
   int port() const { return options_.port; }
 
