@@ -6,11 +6,11 @@
 namespace eventsink {
 
 void Batch::extend_span(const RecordCoordinates& at) {
-  auto [it, inserted] = spans_.try_emplace(at.topic_partition());
-  auto& span = it->second;
-  if (inserted) {
-    span.first_offset = at.offset;
+  auto found = spans_.find(at);
+  if (found == spans_.end()) {
+    found = spans_.emplace(at.topic_partition(), PartitionSpan{.first_offset = at.offset}).first;
   }
+  auto& span = found->second;
   span.next_offset = std::max(span.next_offset, at.offset + 1);
   ++span.records;
   ++records_;

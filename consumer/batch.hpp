@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "common/event.hpp"
@@ -37,6 +38,21 @@ struct PartitionSpan {
   std::size_t records = 0;
 };
 
+// Orders partitions as TopicPartition does, and lets a record's coordinates find their partition's
+// span directly: building a TopicPartition to search with would copy the topic name per record.
+struct PartitionOrder {
+  using is_transparent = void;
+  bool operator()(const TopicPartition& a, const TopicPartition& b) const { return a < b; }
+  bool operator()(const TopicPartition& a, const RecordCoordinates& b) const {
+    return std::tie(a.topic, a.partition) < std::tie(b.kafka_topic, b.partition);
+  }
+  bool operator()(const RecordCoordinates& a, const TopicPartition& b) const {
+    return std::tie(a.kafka_topic, a.partition) < std::tie(b.topic, b.partition);
+  }
+};
+
+using PartitionSpans = std::map<TopicPartition, PartitionSpan, PartitionOrder>;
+
 class Batch {
  public:
   void add_event(RecordCoordinates at, Event event);
@@ -54,14 +70,14 @@ class Batch {
   std::size_t size() const { return records_; }
   const std::vector<EventRecord>& events() const { return events_; }
   const std::vector<DeadLetter>& dead_letters() const { return dead_letters_; }
-  const std::map<TopicPartition, PartitionSpan>& spans() const { return spans_; }
+  const PartitionSpans& spans() const { return spans_; }
 
  private:
   void extend_span(const RecordCoordinates& at);
 
   std::vector<EventRecord> events_;
   std::vector<DeadLetter> dead_letters_;
-  std::map<TopicPartition, PartitionSpan> spans_;
+  PartitionSpans spans_;
   std::size_t records_ = 0;
 };
 

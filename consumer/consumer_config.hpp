@@ -19,8 +19,11 @@ struct ConsumerConfig {
   std::vector<std::string> topics;  // Kafka topics; "^regex" subscribes by pattern
   std::string database_url;
   int workers = 1;
+  // Measured on 2 cores (README "Performance"): 5000 records per transaction is within a few per
+  // cent of PostgreSQL's best batch size; a 10 ms linger keeps p99 end-to-end latency well under
+  // 100 ms at moderate rates and costs nothing under load, when batches fill at once.
   std::size_t batch_records = 5000;
-  std::chrono::milliseconds batch_linger{50};
+  std::chrono::milliseconds batch_linger{10};
   int http_port = 8080;
   std::string http_address = "0.0.0.0";
   kafka::Properties kafka_overrides;  // -X key=value, applied last

@@ -4,7 +4,9 @@
 //   1. advances each partition's stored offset, but only where the row still carries this worker's
 //      fencing epoch and the offset the batch started from (otherwise another worker owns the
 //      partition now, and the whole transaction is rolled back);
-//   2. inserts the events with ON CONFLICT (topic, event_id) DO NOTHING, learning which were new;
+//   2. inserts the events with ON CONFLICT (topic, event_id) DO NOTHING, learning which were new
+//      (COPY into a session-local staging table first; an event the batch holds several times is
+//      staged once, with its number of copies, since every later copy is a duplicate anyway);
 //   3. adds received / unique / duplicates to each topic's stats;
 //   4. stores the dead letters;
 // and commits. Either all of it happens or none of it does, so rows, stats and offsets never
@@ -53,6 +55,11 @@ struct WriteResult {
   std::size_t dead_lettered = 0;       // with kCommitted
 };
 
+// Appends the row SinkWriter stages for `record`, standing for `copies` records of its batch, in
+// COPY's text format (one line). Public so that the benchmark's ceiling (benchmarks/ceiling.cpp)
+// offers PostgreSQL exactly the same bytes.
+void append_staging_row(std::string& out, const EventRecord& record, std::int64_t copies = 1);
+
 class SinkWriter {
  public:
   // Prepares statements and the session's staging table on `connection`, which must outlive
@@ -80,6 +87,7 @@ class SinkWriter {
 
   pqxx::connection& connection_;
   std::string consumer_group_;
+  std::string staging_chunk_;  // COPY data on its way to PostgreSQL; its capacity is reused
 };
 
 }  // namespace eventsink

@@ -21,6 +21,8 @@ PACKAGES=(
   kcat postgresql prometheus openjdk-17-jre-headless maven curl procps iproute2
   # The demos read JSON answers with jq
   jq
+  # The benchmark draws throughput over time (scripts/benchmark.sh)
+  gnuplot-nox
   # Validates the compose file without a Docker engine (--no-install-recommends keeps the engine out)
   docker-compose
 )

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# CTest "benchmark_short_run" (label bench): scripts/benchmark.sh end to end on 20,000 events,
+# every measurement included (the peer too), against the local stack. Checks that the outputs
+# exist and that the numbers are whole: each sink run counted exactly what the producer's ledger
+# says and stored exactly the ceiling's rows. It does not judge the throughput: two minutes on a
+# shared machine say nothing reliable about that.
+#
+# Usage: benchmark_short_run_test.sh BUILD_DIR   (the build tree holding the three binaries)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+build_dir="${1:?usage: benchmark_short_run_test.sh BUILD_DIR}"
+out="$(mktemp -d "${TMPDIR:-/tmp}/eventsink-bench-test.XXXXXX")"
+trap 'rm -rf "$out"' EXIT
+
+scripts/benchmark.sh --build-dir "$build_dir" --out "$out" --events 20000 --workers "1 2" \
+  --latency-seconds 3
+
+fail() { echo "FAILED: $*" >&2; exit 1; }
+for file in results.json table.txt throughput.png; do
+  [[ -s "$out/$file" ]] || fail "$file was not written"
+done
+jq -e '.results | map(.name) == ["ceiling1", "ceiling2", "transaction", "broker", "sink1", "sink2", "peer"]' "$out/results.json" \
+  >/dev/null || fail "results.json does not list every measurement"
+jq -e '.results[] | select(.error | not) | .events_per_second > 0' "$out/results.json" >/dev/null ||
+  fail "a measurement has no rate"
+jq -e '[.results[] | select(.name | test("^sink[0-9]+$")) | .stats_match_ledger] | all' \
+  "$out/results.json" >/dev/null || fail "a sink's statistics differ from the producer's ledger"
+jq -e '[.results[] | select(.name | test("^sink[0-9]+$")) | .rows_unlike_ceiling == 0] | all' \
+  "$out/results.json" >/dev/null || fail "a sink's rows differ from the ceiling's rows"
+jq -e '[.results[] | select(.name | test("^sink[0-9]+$")) | .latency.p99_seconds > 0] | all' \
+  "$out/results.json" >/dev/null || fail "a latency run has no p99"
+jq -e '.expected.unique_processed as $unique | .results[] | select(.name == "peer") | .rows == $unique' \
+  "$out/results.json" >/dev/null || fail "the peer did not run: $(jq -r '.results[] | select(.name == "peer") | .error' "$out/results.json")"
+echo "benchmark short run: all outputs present, every sink run exact"

@@ -1,0 +1,27 @@
+// Quantiles of a Prometheus histogram, read from the text exposition format (GET /metrics).
+//
+// The benchmark reads end-to-end latency from the consumer's own histogram
+// (eventsink_consumer_end_to_end_seconds), so its quantiles are estimated the way Prometheus's
+// histogram_quantile() does: find the bucket the rank falls in and interpolate linearly within
+// it. The estimate is therefore exact only to within its bucket's width.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+namespace eventsink::bench {
+
+struct HistogramBucket {
+  double upper_bound = 0;  // "le"; +Inf for the last
+  double cumulative_count = 0;
+};
+
+// The buckets of histogram `name` (the family name, without "_bucket"), summed over every series
+// of the family, in increasing upper bound. Empty when the exposition does not have it.
+std::vector<HistogramBucket> histogram_buckets(std::string_view exposition, std::string_view name);
+
+// The q-quantile (0 <= q <= 1) as PromQL's histogram_quantile computes it. NaN without
+// observations; the highest finite bound when the rank falls in the +Inf bucket.
+double histogram_quantile(double q, const std::vector<HistogramBucket>& buckets);
+
+}  // namespace eventsink::bench

@@ -1,0 +1,344 @@
+#!/usr/bin/env bash
+# The benchmark: how close the sink comes to PostgreSQL's own ceiling, and how it compares with
+# the peer users would otherwise pick, all measured in one run, on the same data, on this machine.
+#
+# Usage: scripts/benchmark.sh [OPTIONS]
+#   --events N            events in the data set (1000000)
+#   --duplicates F        share of them repeating an earlier event (0.3)
+#   --partitions P        partitions of the benchmark topic (6)
+#   --seed S              the generator's seed (1)
+#   --workers "1 2 4"     the sink runs, by worker count
+#   --batch-size N        the sink's --batch-size, and the ceiling's rows per transaction
+#                         (default: the consumer's own default)
+#   --latency-rate R      events per second of the latency runs (10000)
+#   --latency-seconds S   length of each latency run (20); --no-latency skips them
+#   --no-peer             skip Kafka Connect + Debezium's JDBC sink
+#   --peer-tasks N        the peer's tasks.max (4)
+#   --build-dir DIR       use the binaries built there (as CTest does); default: build build-bench/
+#                         (Release, -Werror)
+#   --out DIR             where the results go (default .stack/benchmark/<run>)
+#   --keep                keep the run's Kafka topics and database schemas
+#
+# One run measures, in this order:
+#   ceiling   the same rows, COPY + INSERT ... ON CONFLICT DO NOTHING, no Kafka (eventsink-bench)
+#   broker    librdkafka reading the topic, records going nowhere (eventsink-bench)
+#   sink×N    eventsink-consumer --workers N on the topic, first record to last commit
+#   latency   for each N, a fresh consumer under a steady 10,000 events/s: p50/p99 from the
+#             Kafka timestamp of each record to the commit of its transaction
+#   peer      Kafka Connect standalone + Debezium's JDBC sink (upsert), on a copy of the topic in
+#             Connect's JSON envelope, first assignment to the last unique row
+# Each measurement gets a fresh schema (the sink's migrations) and a fresh consumer group. It
+# prints a table and writes results.json, table.txt, throughput.png and every log under the
+# output directory. README.md ("Performance") explains each number.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/env.sh
+source scripts/lib.sh
+
+events=1000000 duplicates=0.3 partitions=6 seed=1 workers_list="1 2 4" batch_size=""
+latency_rate=10000 latency_seconds=20 latency=1 peer=1 peer_tasks=4 build_dir="" out="" keep=0
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
+while (($# > 0)); do
+  case "$1" in
+    --events) events="$2"; shift ;;
+    --duplicates) duplicates="$2"; shift ;;
+    --partitions) partitions="$2"; shift ;;
+    --seed) seed="$2"; shift ;;
+    --workers) workers_list="$2"; shift ;;
+    --batch-size) batch_size="$2"; shift ;;
+    --latency-rate) latency_rate="$2"; shift ;;
+    --latency-seconds) latency_seconds="$2"; shift ;;
+    --no-latency) latency=0 ;;
+    --no-peer) peer=0 ;;
+    --peer-tasks) peer_tasks="$2"; shift ;;
+    --build-dir) build_dir="$2"; shift ;;
+    --out) out="$2"; shift ;;
+    --keep) keep=1 ;;
+    -h | --help) usage; exit 0 ;;
+    *) echo "benchmark: unknown option '$1' (try --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+run="bench_$(date +%Y%m%d_%H%M%S)"
+out="${out:-$EVENTSINK_STATE_DIR/benchmark/$run}"
+mkdir -p "$out/logs" "$out/series"
+out="$(cd "$out" && pwd)"
+say() { echo "benchmark: $*"; }
+die() { echo "benchmark: $*" >&2; exit 1; }
+
+# ---------------------------------------------------------------------------------------------------
+# Setup: packages, stack, binaries
+
+scripts/install-deps.sh --quiet
+scripts/stack.sh status >/dev/null 2>&1 || scripts/stack.sh up
+if [[ -z "$build_dir" ]]; then
+  build_dir="$EVENTSINK_ROOT/build-bench"
+  say "building into $build_dir (Release, -Werror)"
+  cmake -S "$EVENTSINK_ROOT" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DEVENTSINK_WERROR=ON >/dev/null
+  cmake --build "$build_dir" --target eventsink-consumer eventsink-producer eventsink-bench >/dev/null
+fi
+CONSUMER="$build_dir/consumer/eventsink-consumer"
+PRODUCER="$build_dir/producer/eventsink-producer"
+BENCH="$build_dir/benchmarks/eventsink-bench"
+for binary in "$CONSUMER" "$PRODUCER" "$BENCH"; do
+  [[ -x "$binary" ]] || die "$binary is missing: build it, or leave out --build-dir"
+done
+# The consumer's own default batch size unless one is given: the ceiling writes batches as large.
+batch_size="${batch_size:-$("$CONSUMER" --help | sed -n 's/.*--batch-size [^=]*=\([0-9]*\).*/\1/p')}"
+[[ "$batch_size" =~ ^[0-9]+$ ]] || die "cannot tell the consumer's default --batch-size"
+
+# ---------------------------------------------------------------------------------------------------
+# Bookkeeping: what this run created, removed at the end unless --keep
+
+topics=() schemas=() pids=()
+cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  ((keep)) && return 0
+  local topic schema
+  for topic in "${topics[@]}"; do "$BENCH" topic delete "$topic" >/dev/null 2>&1 || true; done
+  for schema in "${schemas[@]}"; do
+    psql -X -q "$EVENTSINK_DATABASE_URL" -c "DROP SCHEMA IF EXISTS \"$schema\" CASCADE" >/dev/null 2>&1 || true
+  done
+}
+trap cleanup EXIT
+
+# A fresh schema with the sink's tables; prints its URL.
+fresh_schema() {
+  local schema="$1" url
+  schemas+=("$schema")
+  url="$(schema_url "$schema")"
+  "$CONSUMER" --migrate-only --database-url "$url" >>"$out/logs/migrations.log" 2>&1 ||
+    die "migrating schema $schema failed (see $out/logs/migrations.log)"
+  echo "$url"
+}
+
+# Starts the measurement on an equal footing: no dirty buffers of the previous one left to flush.
+# Needs the superuser, which the local stack has; elsewhere it is skipped.
+checkpoint() {
+  psql -X -q "${EVENTSINK_DATABASE_URL/\/\/*@/\/\/postgres@}" -c CHECKPOINT >/dev/null 2>&1 || true
+}
+
+load_average() { cut -d' ' -f1 /proc/loadavg; }
+
+# Unix seconds of a log time: the consumer's "2026-11-21T10:00:00.123Z", Connect's "2026-11-21 10:00:00,123".
+unix_time() { date -d "${1/,/.}" +%s.%N; }
+
+peak_rss_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
+
+# User plus system CPU seconds a process has used (fields 14 and 15 of /proc/PID/stat, counted
+# after the command name, which may hold spaces).
+cpu_seconds() {
+  local stat
+  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || { echo 0; return 0; }
+  stat="${stat##*) }"
+  awk -v ticks="$(getconf CLK_TCK)" '{ printf "%.2f\n", ($12 + $13) / ticks }' <<<"$stat"
+}
+
+# CPU seconds of the PostgreSQL backends serving process $1 (its connections, matched to
+# pg_stat_activity by client port); 0 when the database is not on this machine.
+database_port="$(sed -E 's|^[^@]*@[^:/]+:?([0-9]*)/.*|\1|' <<<"$EVENTSINK_DATABASE_URL")"
+database_port="${database_port:-5432}"
+backends_cpu_seconds() {
+  local ports backend total=0
+  ports="$(ss -Htnp state established "( dport = :$database_port )" 2>/dev/null |
+    awk -v owner="pid=$1," 'index($0, owner) { n = split($3, a, ":"); print a[n] }' | paste -sd, -)"
+  [[ -n "$ports" ]] || { echo 0; return 0; }
+  for backend in $(psql -X -At "$EVENTSINK_DATABASE_URL" -c "SELECT pid FROM pg_stat_activity WHERE client_port IN ($ports)"); do
+    total="$(awk -v a="$total" -v b="$(cpu_seconds "$backend")" 'BEGIN { printf "%.2f", a + b }')"
+  done
+  echo "$total"
+}
+
+# A free TCP port on 127.0.0.1 for a consumer's /metrics.
+free_port() {
+  local port
+  for port in $(shuf -i 20000-29999 -n 50); do
+    [[ -z "$(ss -Hltn "sport = :$port")" ]] && { echo "$port"; return 0; }
+  done
+  die "no free port found"
+}
+
+# Stops a background process we started, waiting for it.
+stop() {
+  kill -TERM "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+  local kept=() pid
+  for pid in "${pids[@]}"; do [[ "$pid" == "$1" ]] || kept+=("$pid"); done
+  pids=("${kept[@]}")
+}
+
+# ---------------------------------------------------------------------------------------------------
+# The data set: produced once; every measurement reads this topic (or, the peer, a copy of it)
+
+topic="$run"
+topics+=("$topic")
+say "run $run; results in $out"
+say "producing $events events, $duplicates duplicates, $partitions partitions, seed $seed"
+"$PRODUCER" generate --kafka-topic "$topic" --partitions "$partitions" --count "$events" \
+  --duplicates "$duplicates" --seed "$seed" --ledger "$out/ledger.tsv" >"$out/logs/producer.log" 2>&1 ||
+  die "producing the data set failed (see $out/logs/producer.log)"
+"$PRODUCER" expect "$out/ledger.tsv" | jq -S . >"$out/expected.json"
+produced="$(jq '.received + .dead_lettered' "$out/expected.json")"
+unique="$(jq '.unique_processed' "$out/expected.json")"
+((produced == events)) || die "the broker acknowledged $produced of $events records"
+
+# ---------------------------------------------------------------------------------------------------
+# The ceiling and the broker
+
+# A measurement of eventsink-bench on a fresh schema: $1 names it, the rest is the subcommand.
+measure_alone() {
+  local name=$1 url load_before
+  shift
+  url="$(fresh_schema "${run}_$name")"
+  checkpoint
+  load_before="$(load_average)"
+  "$BENCH" "$@" --topic "$topic" --database-url "$url" --batch-size "$batch_size" \
+    --series "$out/series/$name.txt" 2>>"$out/logs/$name.log" >"$out/$name.raw.json" ||
+    die "$name failed (see $out/logs/$name.log)"
+  jq --arg name "$name" --arg before "$load_before" --arg after "$(load_average)" \
+    '{name: $name, events_per_second, seconds, started_at, rows: .rows_inserted,
+      sessions: (.sessions // 1), database_cpu_seconds, client_cpu_seconds: (.client_cpu_seconds // 0),
+      load_average: [($before | tonumber), ($after | tonumber)], detail: .}' \
+    "$out/$name.raw.json" >"$out/$name.json"
+  say "$name: $(jq -r '"\(.events_per_second | floor) events/s"' "$out/$name.json")"
+}
+
+# The ceiling with as many database sessions as each sink run has workers: PostgreSQL takes more
+# with several sessions (one backend per core), and the ceiling is the fastest of them.
+for workers in $workers_list; do
+  say "ceiling, $workers session(s): COPY + INSERT ... ON CONFLICT DO NOTHING, $batch_size rows per transaction"
+  measure_alone "ceiling$workers" ceiling --sessions "$workers"
+done
+say "the sink's transaction alone (SinkWriter, no Kafka), $batch_size records per transaction"
+measure_alone transaction sink-transaction
+
+say "broker: librdkafka reading the topic"
+load_before="$(load_average)"
+"$BENCH" broker --topic "$topic" 2>>"$out/logs/broker.log" >"$out/broker.raw.json" ||
+  die "the broker measurement failed (see $out/logs/broker.log)"
+jq --arg before "$load_before" --arg after "$(load_average)" \
+  '{name: "broker", events_per_second, seconds, started_at, client_cpu_seconds: .cpu_seconds,
+    load_average: [($before | tonumber), ($after | tonumber)], detail: .}' \
+  "$out/broker.raw.json" >"$out/broker.json"
+say "broker: $(jq -r '"\(.events_per_second | floor) events/s"' "$out/broker.json")"
+
+# ---------------------------------------------------------------------------------------------------
+# Our sink: throughput on the full topic, then latency at a steady rate
+
+# Rows of schema $1's events that differ from the (first) ceiling's: missing, extra, or another copy.
+ceiling_schema="${run}_ceiling${workers_list%% *}"
+rows_unlike_ceiling() {
+  psql -X -At "$EVENTSINK_DATABASE_URL" -c "
+    SELECT count(*) FROM \"$1\".events s FULL JOIN \"$ceiling_schema\".events c USING (topic, event_id)
+     WHERE s.topic IS NULL OR c.topic IS NULL OR s.payload <> c.payload OR s.event_time <> c.event_time
+        OR s.source <> c.source OR s.kafka_partition <> c.kafka_partition OR s.kafka_offset <> c.kafka_offset"
+}
+
+measure_sink() {
+  local workers=$1 name="sink${1}" schema="${run}_sink${1}" url log pid watch started rss load_before
+  local consumer_cpu database_cpu
+  url="$(fresh_schema "$schema")"
+  log="$out/logs/$name.log"
+  checkpoint
+  load_before="$(load_average)"
+  "$CONSUMER" --topic "$topic" --group "$schema" --database-url "$url" --workers "$workers" \
+    --batch-size "$batch_size" --http-port 0 >"$log" 2>&1 &
+  pid=$!
+  pids+=("$pid")
+  watch="$("$BENCH" watch --database-url "$url" --target "$produced" --series "$out/series/$name.txt" \
+    --timeout-s 3600)" || die "$name: the sink did not count all $produced records (see $log)"
+  rss="$(peak_rss_kb "$pid")"
+  consumer_cpu="$(cpu_seconds "$pid")"
+  database_cpu="$(backends_cpu_seconds "$pid")"
+  stop "$pid"
+  # The clock starts when the first worker has claimed its partitions: the next thing it does is
+  # fetch. Process start, migrations and joining the group are not counted.
+  started="$(unix_time "$(grep -m1 ' claimed ' "$log" | cut -d' ' -f1)")"
+  jq -n --argjson watch "$watch" --argjson started "$started" --argjson workers "$workers" \
+    --argjson rss "$rss" --argjson produced "$produced" --arg name "$name" \
+    --argjson consumer_cpu "$consumer_cpu" --argjson database_cpu "$database_cpu" \
+    --argjson exact "$([[ "$(sink_stats "$url")" == "$(cat "$out/expected.json")" ]] && echo true || echo false)" \
+    --argjson unlike "$(rows_unlike_ceiling "$schema")" \
+    --arg before "$load_before" --arg after "$(load_average)" \
+    '{name: $name, workers: $workers, started_at: $started, finished_at: $watch.reached_at,
+      seconds: ($watch.reached_at - $started), events_per_second: ($produced / ($watch.reached_at - $started)),
+      peak_rss_kb: $rss, stats_match_ledger: $exact, rows_unlike_ceiling: $unlike,
+      client_cpu_seconds: $consumer_cpu, database_cpu_seconds: $database_cpu,
+      load_average: [($before | tonumber), ($after | tonumber)]}' >"$out/$name.json"
+  say "$name: $(jq -r '"\(.events_per_second | floor) events/s, peak RSS \(.peak_rss_kb / 1024 | floor) MiB, stats exact: \(.stats_match_ledger), rows unlike the ceiling: \(.rows_unlike_ceiling)"' "$out/$name.json")"
+}
+
+measure_latency() {
+  local workers=$1 name="latency${1}" schema="${run}_lat${1}" url log pid port count
+  local metrics="" deadline
+  url="$(fresh_schema "$schema")"
+  log="$out/logs/$name.log"
+  topics+=("$schema")
+  "$BENCH" topic create "$schema" --partitions "$partitions" >/dev/null
+  port="$(free_port)"
+  "$CONSUMER" --topic "$schema" --group "$schema" --database-url "$url" --workers "$workers" \
+    --batch-size "$batch_size" --http-port "$port" --http-address 127.0.0.1 >"$log" 2>&1 &
+  pid=$!
+  pids+=("$pid")
+  # Produce only once every partition is owned and the group has settled.
+  deadline=$((SECONDS + 60))
+  until [[ "$(curl -sf "http://127.0.0.1:$port/metrics" | awk '$1 == "eventsink_consumer_assigned_partitions" { print $2 }')" == "$partitions" ]] &&
+    sleep 2 &&
+    [[ "$(curl -sf "http://127.0.0.1:$port/metrics" | awk '$1 == "eventsink_consumer_assigned_partitions" { print $2 }')" == "$partitions" ]]; do
+    ((SECONDS < deadline)) || die "$name: the consumer did not own all $partitions partitions within 60 s (see $log)"
+    sleep 0.5
+  done
+  count=$((latency_rate * latency_seconds))
+  "$PRODUCER" generate --kafka-topic "$schema" --count "$count" --rate "$latency_rate" \
+    --duplicates "$duplicates" --seed "$((seed + workers))" >"$out/logs/$name-producer.log" 2>&1 ||
+    die "$name: producing failed (see $out/logs/$name-producer.log)"
+  "$BENCH" watch --database-url "$url" --target "$count" --timeout-s 300 >/dev/null ||
+    die "$name: the sink did not count all $count records (see $log)"
+  metrics="$(curl -sf "http://127.0.0.1:$port/metrics")"
+  local rss
+  rss="$(peak_rss_kb "$pid")"
+  stop "$pid"
+  "$BENCH" quantiles --histogram eventsink_consumer_end_to_end_seconds - <<<"$metrics" |
+    jq --argjson rate "$latency_rate" --argjson seconds "$latency_seconds" --argjson rss "$rss" \
+      '{rate: $rate, seconds: $seconds, observations, p50_seconds: .p50, p99_seconds: .p99, peak_rss_kb: $rss}' \
+      >"$out/$name.json"
+  say "$name: $(jq -r '"p50 \(.p50_seconds * 1000 | floor) ms, p99 \(.p99_seconds * 1000 | floor) ms at \(.rate) events/s"' "$out/$name.json")"
+}
+
+for workers in $workers_list; do
+  say "sink×$workers: eventsink-consumer --workers $workers on the topic"
+  measure_sink "$workers"
+done
+if ((latency)); then
+  for workers in $workers_list; do
+    say "latency×$workers: $latency_rate events/s for $latency_seconds s"
+    measure_latency "$workers"
+  done
+fi
+
+# ---------------------------------------------------------------------------------------------------
+# The peer: Kafka Connect + Debezium's JDBC sink. Any failure is recorded, with its reason.
+
+source benchmarks/peer/peer.sh
+if ((peer)); then
+  say "peer: Kafka Connect + Debezium JDBC sink (upsert, tasks.max=$peer_tasks)"
+  if ! measure_peer; then
+    say "peer: could not be measured: $(jq -r .error "$out/peer.json")"
+  else
+    say "peer: $(jq -r '"\(.events_per_second | floor) events/s"' "$out/peer.json")"
+  fi
+else
+  jq -n '{name: "peer", error: "skipped (--no-peer)"}' >"$out/peer.json"
+fi
+
+# ---------------------------------------------------------------------------------------------------
+# The report: results.json, table.txt, throughput.png
+
+source benchmarks/report.sh
+write_report
+cat "$out/table.txt"
+say "results: $out/results.json, $out/table.txt, $out/throughput.png"
