@@ -33,14 +33,18 @@ namespace {
 using namespace eventsink;
 using nlohmann::json;
 
-void print(const json& answer) { std::cout << answer.dump() << std::endl; }
+void print(const json& answer) {
+  std::cout << answer.dump() << std::endl;
+}
 
 json optional_number(const std::optional<double>& value) {
   return value ? json(*value) : json(nullptr);
 }
 
 // A number for JSON: NaN (no observations) becomes null.
-json number_or_null(double value) { return std::isnan(value) ? json(nullptr) : json(value); }
+json number_or_null(double value) {
+  return std::isnan(value) ? json(nullptr) : json(value);
+}
 
 std::string read_all(const std::string& path) {
   std::ostringstream text;
@@ -190,8 +194,7 @@ int main(int argc, char** argv) {
              {"events_per_second", result.records_per_second()}});
     } else if (watch_command->parsed()) {
       watch.database_url = database_url;
-      watch.count =
-          count == "stats" ? bench::SinkCount::kRecordsCounted : bench::SinkCount::kRows;
+      watch.count = count == "stats" ? bench::SinkCount::kRecordsCounted : bench::SinkCount::kRows;
       watch.interval = std::chrono::milliseconds(interval_ms);
       watch.timeout = std::chrono::seconds(timeout_s);
       const auto result = bench::watch_sink(watch);
@@ -203,9 +206,8 @@ int main(int argc, char** argv) {
       return result.reached ? 0 : 1;
     } else if (envelope_command->parsed()) {
       const auto result = bench::copy_as_connect_envelopes(connection, topic, envelope_topic);
-      print({{"records", result.records},
-             {"written", result.written},
-             {"skipped", result.skipped}});
+      print(
+          {{"records", result.records}, {"written", result.written}, {"skipped", result.skipped}});
     } else if (quantiles_command->parsed()) {
       const auto buckets = bench::histogram_buckets(read_all(exposition_path), histogram);
       json answer = {{"observations", buckets.empty() ? 0.0 : buckets.back().cumulative_count}};
@@ -213,6 +215,8 @@ int main(int argc, char** argv) {
         answer[fmt::format("p{:g}", q * 100)] =
             number_or_null(bench::histogram_quantile(q, buckets));
       }
+      // Exact, unlike the interpolated quantiles: 0.1 s is a bucket bound.
+      answer["share_at_most_100ms"] = number_or_null(bench::histogram_share_at_most(0.1, buckets));
       print(answer);
     } else if (topic_command->parsed()) {
       if (topic_action == "create") {

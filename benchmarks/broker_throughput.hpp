@@ -16,9 +16,9 @@ namespace eventsink::bench {
 
 struct BrokerResult {
   std::uint64_t records = 0;
-  std::uint64_t bytes = 0;  // keys and values
-  double started_at = 0;    // Unix seconds of the first record
-  double seconds = 0;       // first record to last
+  std::uint64_t bytes = 0;            // keys and values
+  double started_at = 0;              // Unix seconds of the first record
+  double seconds = 0;                 // first record to last
   std::optional<double> cpu_seconds;  // of this process (librdkafka's threads and the loop)
   double records_per_second() const { return seconds > 0 ? double(records) / seconds : 0; }
 };

@@ -159,8 +159,8 @@ CeilingResult measure_ceiling(const CeilingSettings& settings) {
     result.rows_inserted += outcome.rows_inserted;
     finished = std::max(finished, outcome.finished);
     if (outcome.database_cpu_seconds) {
-      result.database_cpu_seconds = result.database_cpu_seconds.value_or(0) +
-                                    *outcome.database_cpu_seconds;
+      result.database_cpu_seconds =
+          result.database_cpu_seconds.value_or(0) + *outcome.database_cpu_seconds;
     }
   }
   result.seconds = std::chrono::duration<double>(finished - started).count();

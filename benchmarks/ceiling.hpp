@@ -31,8 +31,8 @@ struct CeilingSettings {
   std::string topic;
   std::string database_url;  // its search_path names a fresh schema
   std::size_t batch_records = 5000;
-  int sessions = 1;          // database connections writing in parallel
-  std::string series_path;   // ProgressSeries output; empty: none
+  int sessions = 1;         // database connections writing in parallel
+  std::string series_path;  // ProgressSeries output; empty: none
 };
 
 struct CeilingResult {
@@ -41,9 +41,9 @@ struct CeilingResult {
   std::uint64_t rows_offered = 0;
   std::uint64_t rows_inserted = 0;  // distinct (topic, event_id)
   std::size_t batches = 0;
-  double load_seconds = 0;  // reading and encoding, before the clock starts
-  double started_at = 0;    // Unix seconds
-  double seconds = 0;       // the timed part: every batch's transaction
+  double load_seconds = 0;                     // reading and encoding, before the clock starts
+  double started_at = 0;                       // Unix seconds
+  double seconds = 0;                          // the timed part: every batch's transaction
   std::optional<double> database_cpu_seconds;  // of the sessions' backends (a local database)
   std::optional<double> client_cpu_seconds;    // of this process, sending the rows
   double rows_per_second() const { return seconds > 0 ? double(rows_offered) / seconds : 0; }

@@ -72,4 +72,17 @@ double histogram_quantile(double q, const std::vector<HistogramBucket>& buckets)
   return lower_bound + (bucket->upper_bound - lower_bound) * (rank - below) / in_bucket;
 }
 
+double histogram_share_at_most(double bound, const std::vector<HistogramBucket>& buckets) {
+  if (buckets.empty() || buckets.back().cumulative_count <= 0) {
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+  double at_most = 0;
+  for (const auto& bucket : buckets) {
+    if (bucket.upper_bound <= bound) {
+      at_most = bucket.cumulative_count;
+    }
+  }
+  return at_most / buckets.back().cumulative_count;
+}
+
 }  // namespace eventsink::bench

@@ -24,4 +24,8 @@ std::vector<HistogramBucket> histogram_buckets(std::string_view exposition, std:
 // observations; the highest finite bound when the rank falls in the +Inf bucket.
 double histogram_quantile(double q, const std::vector<HistogramBucket>& buckets);
 
+// The share (0 to 1) of observations at most `bound`, exact when `bound` is a bucket's upper
+// bound (else that of the largest bucket bound below it). NaN without observations.
+double histogram_share_at_most(double bound, const std::vector<HistogramBucket>& buckets);
+
 }  // namespace eventsink::bench

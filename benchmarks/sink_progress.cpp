@@ -18,8 +18,7 @@ constexpr const char* kRows = "SELECT count(*) FROM events";
 
 WatchResult watch_sink(const WatchSettings& settings) {
   pqxx::connection connection(settings.database_url);
-  const char* query =
-      settings.count == SinkCount::kRecordsCounted ? kRecordsCounted : kRows;
+  const char* query = settings.count == SinkCount::kRecordsCounted ? kRecordsCounted : kRows;
   ProgressSeries series(settings.series_path);
   WatchResult result;
   const auto give_up = std::chrono::steady_clock::now() + settings.timeout;

@@ -44,7 +44,8 @@ SinkTransactionResult measure_sink_transaction(const SinkTransactionSettings& se
     partitions.push_back(tp);
   }
   std::map<TopicPartition, std::int64_t> epochs;
-  for (const auto& claim : PartitionClaims(connection, group, "eventsink-bench").claim(partitions)) {
+  for (const auto& claim :
+       PartitionClaims(connection, group, "eventsink-bench").claim(partitions)) {
     epochs[claim.tp] = claim.epoch;
   }
   SinkWriter writer(connection, group);

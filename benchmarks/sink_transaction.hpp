@@ -35,8 +35,8 @@ struct SinkTransactionResult {
   std::uint64_t inserted = 0;
   std::size_t batches = 0;
   double load_seconds = 0;
-  double started_at = 0;  // Unix seconds
-  double seconds = 0;     // every batch's SinkWriter::write
+  double started_at = 0;                       // Unix seconds
+  double seconds = 0;                          // every batch's SinkWriter::write
   std::optional<double> database_cpu_seconds;  // of its backend (a local database)
   std::optional<double> client_cpu_seconds;    // of this process, staging and sending the rows
   double records_per_second() const { return seconds > 0 ? double(records) / seconds : 0; }

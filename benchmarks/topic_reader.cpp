@@ -2,6 +2,7 @@
 
 #include <array>
 #include <stdexcept>
+
 #include <unistd.h>
 
 #include "common/kafka_admin.hpp"
@@ -44,9 +45,9 @@ TopicReader::TopicReader(const kafka::Properties& connection, std::string topic)
   }
   for (int partition = 0; partition < partitions; ++partition) {
     PartitionRange range;
-    if (const auto error = rd_kafka_query_watermark_offsets(
-            client_.get(), topic_.c_str(), partition, &range.begin, &range.end,
-            static_cast<int>(kBrokerTimeout.count()));
+    if (const auto error =
+            rd_kafka_query_watermark_offsets(client_.get(), topic_.c_str(), partition, &range.begin,
+                                             &range.end, static_cast<int>(kBrokerTimeout.count()));
         error != RD_KAFKA_RESP_ERR_NO_ERROR) {
       throw std::runtime_error("watermarks of " + topic_ + "/" + std::to_string(partition) + ": " +
                                kafka::error_text(error));
@@ -80,8 +81,7 @@ void TopicReader::read(const RecordHandler& on_record, std::chrono::milliseconds
       continue;
     }
     if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      throw std::runtime_error("reading " + topic_ + ": " +
-                               rd_kafka_message_errstr(message.get()));
+      throw std::runtime_error("reading " + topic_ + ": " + rd_kafka_message_errstr(message.get()));
     }
     const auto partition = static_cast<std::size_t>(message->partition);
     if (message->offset >= ranges_[partition].end) {

@@ -46,7 +46,7 @@ class TopicReader {
   };
 
   std::string topic_;
-  kafka::ClientHandle client_;  // an assigning consumer: no group membership, no commits
+  kafka::ClientHandle client_;          // an assigning consumer: no group membership, no commits
   std::vector<PartitionRange> ranges_;  // by partition number
   std::uint64_t records_ = 0;
 };

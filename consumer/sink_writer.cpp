@@ -51,11 +51,11 @@ SELECT owner_epoch, next_offset FROM partition_offsets
 )sql";
 
 // Inserts the staged events in key order (the lock order), then adds each topic's counts to its
-// stats row in topic order, and returns those counts. The key order is byte order (COLLATE "C",
-// as the row-by-row path's std::string order): any total order serves for locking, and sorting by
-// bytes is markedly cheaper than by the database's collation (measured: ~6 % of PostgreSQL's
-// CPU time per event). One round trip for the whole batch. Every
-// record of the batch is received; the staged rows that were inserted are the first sightings.
+// stats row in topic order, and returns those counts; one round trip for the whole batch. Every
+// record of the batch is received (the sum of the copies); the staged rows that were inserted
+// are the first sightings. The key order is byte order (COLLATE "C", as the row-by-row path's
+// std::string order): any total order serves for locking, and sorting by bytes is markedly
+// cheaper than by the database's collation (measured: about 6 % of PostgreSQL's CPU per event).
 constexpr const char* kInsertStaged = R"sql(
 WITH inserted AS (
     INSERT INTO events (topic, event_id, event_time, source, payload,
@@ -109,7 +109,9 @@ ON CONFLICT (kafka_topic, kafka_partition, kafka_offset) DO NOTHING
 )sql";
 
 // The bytes COPY's text format escapes.
-constexpr bool needs_escape(char c) { return c == '\\' || c == '\t' || c == '\n' || c == '\r'; }
+constexpr bool needs_escape(char c) {
+  return c == '\\' || c == '\t' || c == '\n' || c == '\r';
+}
 
 // Appends `text` as a field of COPY's text format: backslash, tab, newline and carriage return
 // escaped, every other byte as it is. Byte-wise escaping is right for UTF-8, where no byte of a
@@ -186,8 +188,7 @@ class StagingCopy {
 
   // `chunk` is the caller's buffer, kept between batches so that its capacity is reused.
   StagingCopy(pqxx::work& tx, std::string& chunk)
-      : writer_(tx, "batch_events", kStagingColumns.begin(), kStagingColumns.end()),
-        chunk_(chunk) {
+      : writer_(tx, "batch_events", kStagingColumns.begin(), kStagingColumns.end()), chunk_(chunk) {
     chunk_.clear();
   }
 
@@ -248,8 +249,7 @@ std::vector<FirstCopy> first_copies(const std::vector<EventRecord>& events) {
   position.reserve(events.size());
   for (std::size_t i = 0; i < events.size(); ++i) {
     const auto& [at, event] = events[i];
-    const auto [found, is_new] =
-        position.try_emplace({event.topic, event.event_id}, firsts.size());
+    const auto [found, is_new] = position.try_emplace({event.topic, event.event_id}, firsts.size());
     if (is_new) {
       firsts.push_back(FirstCopy{.index = i, .copies = 1});
       continue;
@@ -258,7 +258,8 @@ std::vector<FirstCopy> first_copies(const std::vector<EventRecord>& events) {
     ++first.copies;
     const auto& kept = events[first.index].at;
     if (std::tie(at.partition, at.offset) < std::tie(kept.partition, kept.offset)) {
-      first.index = i;  // copies in different partitions (records without a key) arrive in any order
+      first.index =
+          i;  // copies in different partitions (records without a key) arrive in any order
     }
   }
   return firsts;

@@ -19,17 +19,21 @@
 #   --out DIR             where the results go (default .stack/benchmark/<run>)
 #   --keep                keep the run's Kafka topics and database schemas
 #
-# One run measures, in this order:
-#   ceiling   the same rows, COPY + INSERT ... ON CONFLICT DO NOTHING, no Kafka (eventsink-bench)
-#   broker    librdkafka reading the topic, records going nowhere (eventsink-bench)
-#   sink×N    eventsink-consumer --workers N on the topic, first record to last commit
-#   latency   for each N, a fresh consumer under a steady 10,000 events/s: p50/p99 from the
-#             Kafka timestamp of each record to the commit of its transaction
-#   peer      Kafka Connect standalone + Debezium's JDBC sink (upsert), on a copy of the topic in
-#             Connect's JSON envelope, first assignment to the last unique row
+# One run produces the data set once (eventsink-producer generate into a fresh topic), then
+# measures, in this order:
+#   ceiling×N    PostgreSQL alone: the same rows, COPY + INSERT ... ON CONFLICT DO NOTHING, by N
+#                sessions for each N of --workers; the fastest is "the ceiling" (eventsink-bench)
+#   transaction  the sink's own transaction (SinkWriter) on the same rows, no Kafka
+#   broker       librdkafka reading the topic, records going nowhere (eventsink-bench)
+#   sink×N       eventsink-consumer --workers N on the topic, first claim to the last commit
+#   latency×N    a fresh consumer under a steady 10,000 events/s: p50/p99 from the Kafka
+#                timestamp of each record to the commit of its transaction
+#   peer         Kafka Connect standalone + Debezium's JDBC sink (upsert), on a copy of the topic
+#                in Connect's JSON envelope, first assignment to the last unique row
 # Each measurement gets a fresh schema (the sink's migrations) and a fresh consumer group. It
 # prints a table and writes results.json, table.txt, throughput.png and every log under the
-# output directory. README.md ("Performance") explains each number.
+# output directory. README.md ("Performance") explains each number. The run is only as quiet as
+# the machine: its load average is in the table.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/env.sh
@@ -92,7 +96,7 @@ batch_size="${batch_size:-$("$CONSUMER" --help | sed -n 's/.*--batch-size [^=]*=
 # ---------------------------------------------------------------------------------------------------
 # Bookkeeping: what this run created, removed at the end unless --keep
 
-topics=() schemas=() pids=()
+topics=() pids=()
 cleanup() {
   local pid
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
@@ -100,16 +104,17 @@ cleanup() {
   ((keep)) && return 0
   local topic schema
   for topic in "${topics[@]}"; do "$BENCH" topic delete "$topic" >/dev/null 2>&1 || true; done
-  for schema in "${schemas[@]}"; do
+  # Every schema of the run is named <run>_*: found by name, since fresh_schema runs in subshells.
+  for schema in $(psql -X -At "$EVENTSINK_DATABASE_URL" \
+    -c "SELECT nspname FROM pg_namespace WHERE starts_with(nspname, '${run}_')" 2>/dev/null); do
     psql -X -q "$EVENTSINK_DATABASE_URL" -c "DROP SCHEMA IF EXISTS \"$schema\" CASCADE" >/dev/null 2>&1 || true
   done
 }
 trap cleanup EXIT
 
-# A fresh schema with the sink's tables; prints its URL.
+# A fresh schema with the sink's tables; prints its URL. Its name must start with "<run>_".
 fresh_schema() {
   local schema="$1" url
-  schemas+=("$schema")
   url="$(schema_url "$schema")"
   "$CONSUMER" --migrate-only --database-url "$url" >>"$out/logs/migrations.log" 2>&1 ||
     die "migrating schema $schema failed (see $out/logs/migrations.log)"
@@ -280,6 +285,9 @@ measure_latency() {
   topics+=("$schema")
   "$BENCH" topic create "$schema" --partitions "$partitions" >/dev/null
   port="$(free_port)"
+  # The throughput runs leave PostgreSQL with a checkpoint's worth of WAL to write: start clean,
+  # so that a checkpoint they caused does not land in this run's tail.
+  checkpoint
   "$CONSUMER" --topic "$schema" --group "$schema" --database-url "$url" --workers "$workers" \
     --batch-size "$batch_size" --http-port "$port" --http-address 127.0.0.1 >"$log" 2>&1 &
   pid=$!
@@ -304,7 +312,8 @@ measure_latency() {
   stop "$pid"
   "$BENCH" quantiles --histogram eventsink_consumer_end_to_end_seconds - <<<"$metrics" |
     jq --argjson rate "$latency_rate" --argjson seconds "$latency_seconds" --argjson rss "$rss" \
-      '{rate: $rate, seconds: $seconds, observations, p50_seconds: .p50, p99_seconds: .p99, peak_rss_kb: $rss}' \
+      '{rate: $rate, seconds: $seconds, observations, p50_seconds: .p50, p99_seconds: .p99,
+        share_at_most_100ms, peak_rss_kb: $rss}' \
       >"$out/$name.json"
   say "$name: $(jq -r '"p50 \(.p50_seconds * 1000 | floor) ms, p99 \(.p99_seconds * 1000 | floor) ms at \(.rate) events/s"' "$out/$name.json")"
 }

@@ -1,9 +1,9 @@
 # shellcheck shell=bash disable=SC2154 # the variables used here are benchmark.sh's
 # The benchmark's peer: Kafka Connect (standalone) with Debezium's JDBC sink connector in upsert
 # mode, on the same broker and database as our sink. Sourced by scripts/benchmark.sh, whose
-# variables it uses (out, run, topic, produced, unique, peer_tasks, BENCH, CONSUMER, topics,
-# schemas, pids) and whose helpers (fresh_schema, checkpoint, load_average, unix_time, free_port,
-# stop).
+# variables it uses (out, run, topic, produced, unique, peer_tasks, BENCH, topics, pids) and whose
+# helpers (fresh_schema, checkpoint, load_average, unix_time, free_port, stop, cpu_seconds,
+# backends_cpu_seconds).
 #
 # measure_peer writes $out/peer.json. When the peer cannot be run it writes
 # {"name": "peer", "error": "<exactly why>"} instead and returns 1, and the table says why.
