@@ -13,15 +13,15 @@ namespace eventsink {
 namespace {
 
 // The records the workers of one process prefetch from Kafka, together, in KiB; each worker gets
-// its share. Debian's librdkafka 2.0.2 stops fetching a partition while its queue is over the
-// limit and may only look again up to a second later (2.1 made that delay configurable), so a
-// queue must hold a good part of a second's records or the worker starves: measured on 2 cores,
-// 4 MiB for a single worker more than halved its throughput. The records themselves sit in that
-// queue, so it is also most of the consumer's memory (librdkafka holds two to three times the
-// bytes it counts): 24 MiB in all kept 1, 2 and 4 workers as fast as 16 MiB each did, for a peak
-// RSS of about 120 MB under a backlog, against 150 MB and more before (README "Performance").
-constexpr int kPrefetchBudgetKiB = 24 * 1024;
-constexpr int kMinPrefetchKiB = 4 * 1024;
+// its share, and no less than librdkafka's message.max.bytes (1 MB), since it sizes each fetch to
+// the queue. The records sit in that queue, so it is most of the consumer's memory: librdkafka
+// holds about three times the bytes it counts, and a fetch may bring the queue's size again on
+// top of it. A small queue is only fast because FetchWaker restarts fetching as soon as a worker
+// has made room (librdkafka 2.0.2 alone would wait up to a second). Measured on 2 cores with
+// 1,000,000 events: 4 MiB in all kept 1, 2 and 4 workers as fast as 24 MiB did, for a peak RSS
+// of 30-65 MB instead of 90-125 MB (README "Performance").
+constexpr int kPrefetchBudgetKiB = 4 * 1024;
+constexpr int kMinPrefetchKiB = 1024;
 
 std::string default_instance() {
   std::array<char, 256> host{};

@@ -60,6 +60,7 @@ void Worker::run(std::stop_token stop) {
       settings_.kafka_properties,
       [this](const std::vector<TopicPartition>& partitions) { return on_assign(partitions); },
       [this](const std::vector<TopicPartition>& partitions) { on_revoke(partitions); });
+  fetch_waker_ = std::make_unique<FetchWaker>(consumer_->native());
   consumer_->subscribe(settings_.topics);
   spdlog::info("worker {} joined group '{}'", settings_.owner, settings_.consumer_group);
   while (!stop.stop_requested()) {
@@ -71,6 +72,7 @@ void Worker::run(std::stop_token stop) {
   if (!batch_.empty()) {
     commit_batch(Persistence::kOneAttempt);
   }
+  fetch_waker_.reset();
   if (consumer_->close(KafkaConsumer::kDefaultCloseTimeout)) {
     spdlog::info("worker {} left the group", settings_.owner);
   }
@@ -108,6 +110,7 @@ void Worker::fill_batch() {
 
 void Worker::take(const rd_kafka_message_t& message) {
   probe_.record_consumed();
+  fetch_waker_->taken(message);
   RecordCoordinates at{.kafka_topic = rd_kafka_topic_name(message.rkt),
                        .partition = message.partition,
                        .offset = message.offset};

@@ -29,6 +29,7 @@
 #include "consumer/backoff.hpp"
 #include "consumer/batch.hpp"
 #include "consumer/consumer_probe.hpp"
+#include "consumer/fetch_waker.hpp"
 #include "consumer/kafka_consumer.hpp"
 #include "consumer/partition_claims.hpp"
 #include "consumer/partition_tracker.hpp"
@@ -43,7 +44,7 @@ struct WorkerSettings {
   kafka::Properties kafka_properties;  // complete: bootstrap.servers, group.id, client.id, ...
   std::string owner;                   // recorded with each partition claim
   std::size_t batch_records = 5000;
-  std::chrono::milliseconds batch_linger{50};
+  std::chrono::milliseconds batch_linger{10};
   std::chrono::milliseconds retry_initial{100};
   std::chrono::milliseconds retry_max{5000};
 };
@@ -88,8 +89,11 @@ class Worker {
   std::unique_ptr<pqxx::connection> database_;
   std::unique_ptr<SinkWriter> writer_;
   std::unique_ptr<PartitionClaims> claims_;
-  // Declared last, destroyed first: closing it runs on_revoke, which uses the members above.
+  // Destroyed after the waker and before the rest: closing it runs on_revoke, which uses the
+  // members above.
   std::unique_ptr<KafkaConsumer> consumer_;
+  // Declared last, destroyed first: it queries through consumer_'s handle.
+  std::unique_ptr<FetchWaker> fetch_waker_;
 };
 
 }  // namespace eventsink
