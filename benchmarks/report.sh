@@ -112,7 +112,7 @@ write_table() {
     "CPU µs/event: CPU time per record of the client (consumer, Connect, eventsink-bench) + of the PostgreSQL backends serving it; unlike events/s it hardly depends on the machine'"'"'s other load",
     "ceiling: PostgreSQL alone (COPY + INSERT ... ON CONFLICT DO NOTHING, no Kafka), the fastest run: \(.ceiling_events_per_second | floor | thousands) events/s",
     "targets: sink ≥ 0.8 × ceiling: \(if .targets.sink_at_least_0_8_of_ceiling.met then "met" else "NOT met" end) (\(.targets.sink_at_least_0_8_of_ceiling.best), \(.targets.sink_at_least_0_8_of_ceiling.ratio | fixed2))"
-      + "; sink ≥ 5 × peer: \(if .targets.sink_at_least_5x_peer.met == null then "not measured" elif .targets.sink_at_least_5x_peer.met then "met (\(.targets.sink_at_least_5x_peer.ratio * 10 | floor / 10) ×)" else "NOT met (\(.targets.sink_at_least_5x_peer.ratio * 10 | floor / 10) ×)" end)"
+      + "; sink ≥ 5 × peer: \(if .targets.sink_at_least_5x_peer.met == null then "not measured" elif .targets.sink_at_least_5x_peer.met then "met (\(.targets.sink_at_least_5x_peer.ratio * 100 | floor / 100) ×)" else "NOT met (\(.targets.sink_at_least_5x_peer.ratio * 100 | floor / 100) ×)" end)"
       + "; p99 < 100 ms: \(.targets.p99_under_100ms | to_entries | map("\(.key) \(if .value == null then "-" elif .value then "yes" else "NO" end)") | join(", "))"
       + "; RSS < 100 MB: \(.targets.peak_rss_under_100mb | to_entries | map("\(.key) \(if .value then "yes" else "NO" end)") | join(", "))",
     "exactly once: \(.targets.exact | to_entries | map("\(.key) \(if .value then "exact" else "NOT EXACT" end)") | join(", ")) (statistics equal the producer ledger, rows equal the ceiling rows)"
