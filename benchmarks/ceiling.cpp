@@ -41,11 +41,13 @@ constexpr const char* kCopy =
     "COPY ceiling_batch (topic, event_id, event_time, source, payload, kafka_topic, "
     "kafka_partition, kafka_offset, copies) FROM STDIN";
 
-// Ordered as the sink orders it (by key, in byte order, which sorts fastest), and for the same
-// reason: a heap has no order, and COPY may well put a later row on an earlier page (it fills
-// pages with free space first), so without ORDER BY a later copy of an event could be inserted
-// before the first one and win. (Ordering by Kafka offset instead was slower: the index inserts
-// lose their locality.)
+// The plain path: every record is offered, so the statement itself must put an event's first copy
+// before its later ones for the first copy to win, as in the sink. A heap has no order (COPY puts
+// a row that does not fit its page on an earlier page with room), hence ORDER BY: by key, in byte
+// order, the primary key's own order (ordering by Kafka offset instead was slower: the index
+// inserts lose their locality). The sink needs no sort in SQL: it stages each event of a batch
+// once, already in this order (staged_events in consumer/sink_writer.hpp), and that is part of
+// what it does better than this path.
 constexpr const char* kInsert = R"sql(
 INSERT INTO events (topic, event_id, event_time, source, payload,
                     kafka_topic, kafka_partition, kafka_offset)

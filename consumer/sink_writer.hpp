@@ -12,8 +12,8 @@
 // and commits. Either all of it happens or none of it does, so rows, stats and offsets never
 // disagree, and a batch replayed after a crash finds its offsets moved and changes nothing.
 //
-// Locks are taken in one global order (partition rows by key, then events by key, then stats rows
-// by topic) so that concurrent workers cannot deadlock one another.
+// Locks are taken in one global order (partition rows by key, then events in write order, then
+// stats rows by topic) so that concurrent workers cannot deadlock one another.
 //
 // Thread-safety: a SinkWriter uses one connection and belongs to one thread.
 #pragma once
@@ -54,6 +54,19 @@ struct WriteResult {
   std::vector<TopicCounts> topics;     // with kCommitted
   std::size_t dead_lettered = 0;       // with kCommitted
 };
+
+// One row of SinkWriter's staging table: the first copy of an event in its batch, and how many of
+// the batch's records it stands for (every later copy is a duplicate whatever the table holds).
+struct StagedEvent {
+  std::size_t index = 0;  // in the batch's events
+  std::int64_t copies = 0;
+};
+
+// The rows SinkWriter stages for a batch's events, in write order: by identity, byte by byte (the
+// primary key's own order, its columns being COLLATE "C"), an event's first copy being the one
+// with the lowest Kafka coordinates. Row locks taken in this one order cannot deadlock, and index
+// inserts in it walk the primary key from left to right.
+std::vector<StagedEvent> staged_events(const std::vector<EventRecord>& events);
 
 // Appends the row SinkWriter stages for `record`, standing for `copies` records of its batch, in
 // COPY's text format (one line). Public so that the benchmark's ceiling (benchmarks/ceiling.cpp)

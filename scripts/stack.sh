@@ -571,6 +571,11 @@ port = $PG_PORT
 unix_socket_directories = '$(pg_socket_dir)'
 max_connections = 200
 shared_buffers = 256MB
+# An ingest database: each sink transaction writes megabytes of WAL. With the default 8 MB of WAL
+# buffers backends wait for one another to write them out, and the default max_wal_size forces a
+# checkpoint (and with it a full page image of every index page touched next) every 1 GB.
+wal_buffers = 64MB
+max_wal_size = 4GB
 # We sell durability: a commit is on disk before it is acknowledged, in tests too.
 fsync = on
 synchronous_commit = on
