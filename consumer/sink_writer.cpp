@@ -243,6 +243,18 @@ bool in_write_order(const EventRecord& a, const EventRecord& b) {
   return key(a) < key(b);
 }
 
+// The positions of `events`, sorted into write order.
+std::vector<std::size_t> write_order(const std::vector<EventRecord>& events) {
+  std::vector<std::size_t> order(events.size());
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    order[i] = i;
+  }
+  std::sort(order.begin(), order.end(), [&events](std::size_t a, std::size_t b) {
+    return in_write_order(events[a], events[b]);
+  });
+  return order;
+}
+
 std::optional<std::string> hex(const std::optional<std::string>& bytes) {
   if (!bytes) {
     return std::nullopt;
@@ -266,15 +278,8 @@ std::optional<std::string> hex(const std::optional<std::string>& bytes) {
 // still count every record (received is the sum of the copies). Sorting the batch into write
 // order puts an event's copies side by side, the first one in front.
 std::vector<StagedEvent> staged_events(const std::vector<EventRecord>& events) {
-  std::vector<std::size_t> order(events.size());
-  for (std::size_t i = 0; i < order.size(); ++i) {
-    order[i] = i;
-  }
-  std::sort(order.begin(), order.end(), [&events](std::size_t a, std::size_t b) {
-    return in_write_order(events[a], events[b]);
-  });
   std::vector<StagedEvent> staged;
-  for (const std::size_t i : order) {
+  for (const std::size_t i : write_order(events)) {
     if (staged.empty() || !same_identity(events[staged.back().index].event, events[i].event)) {
       staged.push_back(StagedEvent{.index = i, .copies = 1});
     } else {
@@ -407,14 +412,7 @@ std::vector<TopicCounts> SinkWriter::insert_events_row_by_row(pqxx::work& tx, Ba
   std::map<std::string, TopicCounts> counts;
   std::vector<std::pair<std::size_t, std::string>> refused;
   const auto& events = batch.events();
-  std::vector<std::size_t> order(events.size());
-  for (std::size_t i = 0; i < order.size(); ++i) {
-    order[i] = i;
-  }
-  std::sort(order.begin(), order.end(), [&events](std::size_t a, std::size_t b) {
-    return in_write_order(events[a], events[b]);
-  });
-  for (const std::size_t i : order) {
+  for (const std::size_t i : write_order(events)) {
     const auto& [at, event] = events[i];
     tx.exec0("SAVEPOINT eventsink_row");
     try {
