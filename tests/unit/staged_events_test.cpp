@@ -20,7 +20,7 @@ EventRecord record(std::string topic, std::string id, std::int32_t partition, st
                 .payload_json = "{}"}};
 }
 
-// "topic/event_id xcopies" for each staged row, in staging order.
+// "topic/event_id@partition:offset xcopies" for each staged row, in staging order.
 std::vector<std::string> describe(const std::vector<EventRecord>& events) {
   std::vector<std::string> rows;
   for (const auto& staged : staged_events(events)) {
