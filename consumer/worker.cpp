@@ -1,6 +1,7 @@
 #include "consumer/worker.hpp"
 
 #include <algorithm>
+#include <future>
 #include <utility>
 
 #include <spdlog/spdlog.h>
@@ -49,10 +50,16 @@ Worker::Worker(WorkerSettings settings, ConsumerProbe& probe)
     : settings_(std::move(settings)),
       probe_(probe),
       backoff_(settings_.retry_initial, settings_.retry_max) {
-  batch_timestamps_ms_.reserve(settings_.batch_records);
+  filling_.timestamps_ms.reserve(settings_.batch_records);
+  in_flight_.timestamps_ms.reserve(settings_.batch_records);
 }
 
 Worker::~Worker() = default;
+
+void Worker::TimedBatch::clear() {
+  records.clear();
+  timestamps_ms.clear();
+}
 
 void Worker::run(std::stop_token stop) {
   stop_ = stop;
@@ -65,12 +72,16 @@ void Worker::run(std::stop_token stop) {
   spdlog::info("worker {} joined group '{}'", settings_.owner, settings_.consumer_group);
   while (!stop.stop_requested()) {
     fill_batch();
-    if (!batch_.empty()) {
-      commit_batch(Persistence::kUntilStopped);
+    if (!filling_.empty()) {
+      finish_write(Persistence::kUntilStopped);
+      if (!filling_.empty()) {  // fencing may have emptied it
+        start_write();
+      }
     }
   }
-  if (!batch_.empty()) {
-    commit_batch(Persistence::kOneAttempt);
+  finish_write(Persistence::kOneAttempt);
+  if (!filling_.empty()) {
+    write_now(Persistence::kOneAttempt);
   }
   fetch_waker_.reset();
   if (consumer_->close(KafkaConsumer::kDefaultCloseTimeout)) {
@@ -79,18 +90,26 @@ void Worker::run(std::stop_token stop) {
 }
 
 void Worker::fill_batch() {
-  // Short polls keep the worker responsive to stop requests while the topic is idle.
+  // Short polls keep the worker responsive to stop requests while the topic is idle, and, while
+  // a transaction is in flight, let the worker commit its offsets soon after it ends.
   constexpr std::chrono::milliseconds kIdlePoll{100};
+  constexpr std::chrono::milliseconds kInFlightPoll{1};
   std::optional<Clock::time_point> deadline;
-  while (!stop_.stop_requested() && batch_.size() < settings_.batch_records) {
-    auto timeout = kIdlePoll;
+  while (!stop_.stop_requested() && filling_.records.size() < settings_.batch_records) {
+    if (write_ && write_->wait_for(std::chrono::seconds::zero()) == std::future_status::ready) {
+      finish_write(Persistence::kUntilStopped);
+    }
+    auto timeout = write_ ? kInFlightPoll : kIdlePoll;
     if (deadline) {
       const auto left =
           std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - Clock::now());
-      if (left <= std::chrono::milliseconds::zero()) {
+      if (left > std::chrono::milliseconds::zero()) {
+        timeout = std::min(left, timeout);
+      } else if (!write_) {
         break;
       }
-      timeout = std::min(left, kIdlePoll);
+      // Else the batch has waited long enough but the one before is still being written: it
+      // goes on filling until that one ends, which makes batches grow with the database's load.
     }
     const auto message = consumer_->poll(timeout);
     if (!message) {
@@ -102,7 +121,7 @@ void Worker::fill_batch() {
       continue;
     }
     take(*message);
-    if (!deadline && !batch_.empty()) {
+    if (!deadline && !filling_.empty()) {
       deadline = Clock::now() + settings_.batch_linger;
     }
   }
@@ -128,36 +147,37 @@ void Worker::take(const rd_kafka_message_t& message) {
   rd_kafka_timestamp_type_t timestamp_type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
   if (const auto timestamp = rd_kafka_message_timestamp(&message, &timestamp_type);
       timestamp_type != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE) {
-    batch_timestamps_ms_.push_back(timestamp);
+    filling_.timestamps_ms.push_back(timestamp);
   }
   if (message.payload == nullptr) {
-    batch_.add_dead_letter(DeadLetter{.at = std::move(at),
-                                      .key = bytes_of(message.key, message.key_len),
-                                      .value = std::nullopt,
-                                      .reason_code = "null_value",
-                                      .reason = "the record has no value (null)"});
+    filling_.records.add_dead_letter(DeadLetter{.at = std::move(at),
+                                                .key = bytes_of(message.key, message.key_len),
+                                                .value = std::nullopt,
+                                                .reason_code = "null_value",
+                                                .reason = "the record has no value (null)"});
     return;
   }
   const std::string_view value(static_cast<const char*>(message.payload), message.len);
   auto outcome = parser_.parse(value);
   if (auto* event = std::get_if<Event>(&outcome)) {
-    batch_.add_event(std::move(at), std::move(*event));
+    filling_.records.add_event(std::move(at), std::move(*event));
     return;
   }
   const auto& rejection = std::get<Rejection>(outcome);
-  batch_.add_dead_letter(DeadLetter{.at = std::move(at),
-                                    .key = bytes_of(message.key, message.key_len),
-                                    .value = std::string(value),
-                                    .reason_code = std::string(to_string(rejection.code)),
-                                    .reason = rejection.describe()});
+  filling_.records.add_dead_letter(DeadLetter{.at = std::move(at),
+                                              .key = bytes_of(message.key, message.key_len),
+                                              .value = std::string(value),
+                                              .reason_code = std::string(to_string(rejection.code)),
+                                              .reason = rejection.describe()});
 }
 
-std::vector<OffsetAdvance> Worker::offset_advances() const {
+std::vector<OffsetAdvance> Worker::offset_advances(const Batch& batch) const {
   std::vector<OffsetAdvance> advances;
-  for (const auto& [tp, span] : batch_.spans()) {
+  for (const auto& [tp, span] : batch.spans()) {
     const auto* owned = tracker_.find(tp);
     // take() admits records only of owned partitions, and revoking or fencing a partition drops
-    // its records from the batch, so every span belongs to an owned partition.
+    // its records from both batches, so every span belongs to an owned partition. stored_next is
+    // where the batch before left the partition: it has committed (start_write's precondition).
     advances.push_back(OffsetAdvance{.tp = tp,
                                      .epoch = owned->epoch,
                                      .expected_next = owned->stored_next,
@@ -166,53 +186,85 @@ std::vector<OffsetAdvance> Worker::offset_advances() const {
   return advances;
 }
 
-void Worker::commit_batch(Persistence persistence) {
-  while (!batch_.empty()) {
+void Worker::start_write() {
+  // in_flight_ is empty: swapping hands the batch over and keeps both buffers' capacity.
+  std::swap(filling_, in_flight_);
+  resubmit_in_flight();
+}
+
+void Worker::resubmit_in_flight() {
+  write_ = write_thread_.submit([this, offsets = offset_advances(in_flight_.records)] {
+    ensure_database();
+    const auto started = Clock::now();
+    auto result = writer_->write(in_flight_.records, offsets);
+    return WriteOutcome{.result = std::move(result),
+                        .transaction_time = Clock::now() - started,
+                        .committed_at = std::chrono::system_clock::now()};
+  });
+}
+
+void Worker::write_now(Persistence persistence) {
+  start_write();
+  finish_write(persistence);
+}
+
+void Worker::finish_write(Persistence persistence) {
+  while (write_) {
     try {
-      ensure_database();
-      const auto started = Clock::now();
-      const auto result = writer_->write(batch_, offset_advances());
-      if (result.status == WriteResult::Status::kFenced) {
-        spdlog::warn("worker {}: {} claimed by another worker; dropping their records",
-                     settings_.owner, describe(result.fenced));
-        for (const auto& tp : result.fenced) {
-          tracker_.fence(tp);
-          batch_.drop_partition(tp);
-          probe_.partition_released(tp);
+      const auto outcome = std::exchange(write_, std::nullopt)->get();
+      if (outcome.result.status == WriteResult::Status::kFenced) {
+        drop_fenced(outcome.result.fenced);
+        if (!in_flight_.records.empty()) {
+          resubmit_in_flight();  // the rest of the batch still belongs to us
+        } else {
+          in_flight_.clear();
         }
-        consumer_->pause(result.fenced);
-        probe_.batch_fenced(result.fenced.size());
-        continue;  // the rest of the batch still belongs to us
+        continue;
       }
-      after_commit(result, Clock::now() - started);
+      after_commit(outcome);
       backoff_.reset();
-      return;
     } catch (const std::exception& error) {
       database_failed(error, "committing a batch");
       // Metrics only: while commits fail the lag keeps moving (librdkafka goes on fetching),
       // which is what the lag and no-commit alerts watch.
-      for (const auto& [tp, span] : batch_.spans()) {
+      for (const auto& [tp, span] : in_flight_.records.spans()) {
         if (const auto high = consumer_->cached_high_watermark(tp)) {
           probe_.lag(tp, std::max<std::int64_t>(0, *high - span.first_offset));
         }
       }
       if (persistence == Persistence::kOneAttempt || !backoff_.wait(stop_)) {
         // Only when stopping or losing every partition: the next owner (or this worker, after
-        // its next claim) starts again from the offsets PostgreSQL holds.
-        spdlog::warn("worker {}: abandoning a batch of {} records", settings_.owner, batch_.size());
-        batch_.clear();
-        batch_timestamps_ms_.clear();
+        // its next claim) starts again from the offsets PostgreSQL holds. The batch filling goes
+        // too: it starts where this one ends, so it can never commit without it.
+        spdlog::warn("worker {}: abandoning a batch of {} records and the {} read after it",
+                     settings_.owner, in_flight_.records.size(), filling_.records.size());
+        in_flight_.clear();
+        filling_.clear();
         return;
       }
       probe_.retry();
+      resubmit_in_flight();
     }
   }
 }
 
-void Worker::after_commit(const WriteResult& result,
-                          std::chrono::duration<double> transaction_time) {
+void Worker::drop_fenced(const std::vector<TopicPartition>& fenced) {
+  spdlog::warn("worker {}: {} claimed by another worker; dropping their records", settings_.owner,
+               describe(fenced));
+  for (const auto& tp : fenced) {
+    tracker_.fence(tp);
+    in_flight_.records.drop_partition(tp);
+    filling_.records.drop_partition(tp);
+    probe_.partition_released(tp);
+  }
+  consumer_->pause(fenced);
+  probe_.batch_fenced(fenced.size());
+}
+
+void Worker::after_commit(const WriteOutcome& outcome) {
+  const auto& result = outcome.result;
   std::vector<std::pair<TopicPartition, std::int64_t>> next_offsets;
-  for (const auto& [tp, span] : batch_.spans()) {
+  for (const auto& [tp, span] : in_flight_.records.spans()) {
     tracker_.committed(tp, span.next_offset);
     next_offsets.emplace_back(tp, span.next_offset);
     if (const auto high = consumer_->cached_high_watermark(tp)) {
@@ -229,26 +281,28 @@ void Worker::after_commit(const WriteResult& result,
       received += topic.received;
       unique += topic.unique;
     }
-    probe_.batch_committed(batch_.size(), received, unique, transaction_time);
-    for (const auto& letter : batch_.dead_letters()) {
+    probe_.batch_committed(in_flight_.records.size(), received, unique, outcome.transaction_time);
+    for (const auto& letter : in_flight_.records.dead_letters()) {
       probe_.dead_lettered(letter.reason_code);
     }
-    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::system_clock::now().time_since_epoch())
-                            .count();
-    for (const auto timestamp : batch_timestamps_ms_) {
+    const auto committed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  outcome.committed_at.time_since_epoch())
+                                  .count();
+    for (const auto timestamp : in_flight_.timestamps_ms) {
       probe_.end_to_end_latency(
-          std::chrono::milliseconds(std::max<std::int64_t>(0, now_ms - timestamp)));
+          std::chrono::milliseconds(std::max<std::int64_t>(0, committed_ms - timestamp)));
     }
   }
   consumer_->commit_async(next_offsets);
-  batch_.clear();
-  batch_timestamps_ms_.clear();
+  in_flight_.clear();
 }
 
 std::optional<std::vector<StartOffset>> Worker::on_assign(
     const std::vector<TopicPartition>& partitions) {
   probe_.rebalance("assign");
+  // The claims below use the database connection, which a transaction in flight holds. (With the
+  // eager protocol a revoke, which ends it, always comes first: this is only a safeguard.)
+  finish_write(Persistence::kOneAttempt);
   Backoff backoff(settings_.retry_initial, settings_.retry_max);
   while (!stop_.stop_requested()) {
     try {
@@ -274,13 +328,15 @@ std::optional<std::vector<StartOffset>> Worker::on_assign(
 void Worker::on_revoke(const std::vector<TopicPartition>& partitions) {
   probe_.rebalance("revoke");
   // Until this callback returns, no other member is given these partitions (eager protocol),
-  // so the batch in flight can still be committed: fewer records for the next owner to redo.
+  // so the batch in flight and the one filling can still be committed: fewer records for the
+  // next owner to redo.
   // One attempt only: a rebalance must not wait on a database that is down.
-  if (!batch_.empty()) {
-    commit_batch(Persistence::kOneAttempt);
+  finish_write(Persistence::kOneAttempt);
+  if (!filling_.empty()) {
+    write_now(Persistence::kOneAttempt);
   }
   for (const auto& tp : partitions) {
-    batch_.drop_partition(tp);
+    filling_.records.drop_partition(tp);
     tracker_.release(tp);
     probe_.partition_released(tp);
   }

@@ -2,22 +2,34 @@
 // PostgreSQL exactly once.
 //
 // The loop: fill a batch by calling poll() until it holds `batch_records` records or
-// `batch_linger` has passed since its first record; run the batch's transaction (SinkWriter);
-// only then commit the offsets to Kafka. The rules that make the effect exact:
+// `batch_linger` has passed since its first record; hand its transaction (SinkWriter) to the
+// worker's write thread; fill the next batch while PostgreSQL commits that one. Before a batch is
+// handed over, the one before it must have committed: only then are its offsets committed to
+// Kafka, and only then does the worker know the stored offsets the next batch's transaction must
+// still find. So a worker has at most one transaction in flight and one batch filling, and its
+// database connection is used by one thread at a time. The rules that make the effect exact:
 //   - positions come from PostgreSQL: on assignment the worker claims the partitions there and
 //     starts at the stored offsets, so Kafka's own commits never decide what is processed;
-//   - a record below the partition's position was processed already: it is skipped and counted;
+//   - a record below the partition's position was processed already, or is in the batch in
+//     flight or the one filling: it is skipped and counted;
 //   - a batch advances a partition's offset only under the worker's fencing epoch and from the
 //     offset it started at, so a worker that lost a partition cannot write for it any more;
 //   - a database failure rolls the transaction back and the same batch is retried with back-off,
-//     so nothing is lost and nothing is counted twice.
+//     so nothing is lost and nothing is counted twice. A batch that is given up (only when
+//     stopping, or when a rebalance takes the partitions) takes the batch after it along, since
+//     that one starts where the given-up one ends.
 //
 // Thread-safety: a Worker runs on one thread (run()); librdkafka's callbacks come on that thread.
-// Several workers in one process share only the ConsumerProbe, which is thread-safe.
+// The transaction in flight runs on the write thread and touches only the batch in flight and
+// the database members; the worker thread waits for it (finish_write) before it uses either
+// again. Several workers in one process share only the ConsumerProbe, which is thread-safe.
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <future>
 #include <memory>
+#include <optional>
 #include <stop_token>
 #include <string>
 #include <vector>
@@ -33,6 +45,7 @@
 #include "consumer/kafka_consumer.hpp"
 #include "consumer/partition_claims.hpp"
 #include "consumer/partition_tracker.hpp"
+#include "consumer/serial_executor.hpp"
 #include "consumer/sink_writer.hpp"
 
 namespace eventsink {
@@ -64,11 +77,37 @@ class Worker {
  private:
   enum class Persistence { kUntilStopped, kOneAttempt };
 
+  // A batch and the Kafka timestamps of its records (for the end-to-end latency metric).
+  struct TimedBatch {
+    Batch records;
+    std::vector<std::int64_t> timestamps_ms;
+    bool empty() const { return records.empty(); }
+    void clear();
+  };
+
+  // What the write thread reports for the batch in flight.
+  struct WriteOutcome {
+    WriteResult result;
+    std::chrono::duration<double> transaction_time{};
+    std::chrono::system_clock::time_point committed_at;
+  };
+
   void fill_batch();
   void take(const rd_kafka_message_t& message);
-  void commit_batch(Persistence persistence);
-  void after_commit(const WriteResult& result, std::chrono::duration<double> transaction_time);
-  std::vector<OffsetAdvance> offset_advances() const;
+
+  // Hands `filling_` to the write thread as the batch in flight. Precondition: none in flight.
+  void start_write();
+  // Waits for the batch in flight, if any, and applies its outcome: on success its offsets are
+  // committed to Kafka; fenced partitions are dropped (from the next batch too) and the rest is
+  // written again; a failure is retried with back-off, or, with kOneAttempt or when stopping,
+  // the batch is given up together with the one filling.
+  void finish_write(Persistence persistence);
+  // Writes `filling_` now: start_write() then finish_write().
+  void write_now(Persistence persistence);
+  void resubmit_in_flight();
+  void drop_fenced(const std::vector<TopicPartition>& fenced);
+  void after_commit(const WriteOutcome& outcome);
+  std::vector<OffsetAdvance> offset_advances(const Batch& batch) const;
 
   std::optional<std::vector<StartOffset>> on_assign(const std::vector<TopicPartition>& partitions);
   void on_revoke(const std::vector<TopicPartition>& partitions);
@@ -83,12 +122,15 @@ class Worker {
   std::stop_token stop_;
   EventParser parser_;
   PartitionTracker tracker_;
-  Batch batch_;
-  std::vector<std::int64_t> batch_timestamps_ms_;  // Kafka timestamps, for end-to-end latency
+  TimedBatch filling_;    // the worker thread's
+  TimedBatch in_flight_;  // the write thread's while write_ is pending
   Backoff backoff_;
   std::unique_ptr<pqxx::connection> database_;
   std::unique_ptr<SinkWriter> writer_;
   std::unique_ptr<PartitionClaims> claims_;
+  // Destroyed before the members its jobs use, and after consumer_, whose closing runs on_revoke.
+  SerialExecutor write_thread_;
+  std::optional<std::future<WriteOutcome>> write_;  // the transaction of in_flight_, if pending
   // Destroyed after the waker and before the rest: closing it runs on_revoke, which uses the
   // members above.
   std::unique_ptr<KafkaConsumer> consumer_;
