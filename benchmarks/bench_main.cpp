@@ -8,11 +8,14 @@
 //   envelope   copies the topic in Kafka Connect's JsonConverter form, for the peer
 //   quantiles  quantiles of a histogram in a Prometheus exposition (the consumer's /metrics)
 //   topic      creates or deletes a Kafka topic
+//   settle     waits until a consumer group has settled: Stable, with the members expected
+#include <chrono>
 #include <cmath>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <sstream>
+#include <thread>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -58,6 +61,22 @@ std::string read_all(const std::string& path) {
     text << file.rdbuf();
   }
   return text.str();
+}
+
+// Polls the group's description until it is Stable with `members` members, or `timeout` has
+// passed; returns the last description either way.
+kafka::GroupDescription await_settled_group(const kafka::Properties& connection,
+                                            const std::string& group, int members,
+                                            std::chrono::seconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto description = kafka::describe_group(connection, group);
+    if ((description.state == "Stable" && description.members == members) ||
+        std::chrono::steady_clock::now() >= deadline) {
+      return description;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
 }
 
 }  // namespace
@@ -130,6 +149,10 @@ int main(int argc, char** argv) {
   quantiles_command->add_option("--quantile", quantiles, "Quantile(s) to estimate")
       ->check(CLI::Range(0.0, 1.0));
   quantiles_command->add_option("exposition", exposition_path, "File, or - for standard input");
+  std::string since_path;
+  quantiles_command->add_option(
+      "--since", since_path,
+      "An earlier exposition of the same process: count only the observations made after it");
 
   std::string topic_action;
   int partitions = 6;
@@ -140,6 +163,18 @@ int main(int argc, char** argv) {
   topic_command->add_option("name", topic, "Topic name")->required();
   topic_command->add_option("--partitions", partitions, "Partitions of a created topic")
       ->check(CLI::Range(1, 1000));
+
+  std::string group;
+  int members = 1;
+  int settle_timeout_s = 60;
+  auto* settle_command = app.add_subcommand(
+      "settle",
+      "Wait until a consumer group is Stable with --members members (a joining member sets off "
+      "a rebalance, which the others learn of at their next heartbeat)");
+  settle_command->add_option("group", group, "Consumer group")->required();
+  settle_command->add_option("--members", members, "Members expected")->check(CLI::Range(1, 1000));
+  settle_command->add_option("--timeout-s", settle_timeout_s, "Give up after this many seconds")
+      ->check(CLI::Range(1, 86400));
 
   CLI11_PARSE(app, argc, argv);
   // Logs (the migrations say what they apply) go to standard error: standard output is the answer.
@@ -209,7 +244,11 @@ int main(int argc, char** argv) {
       print(
           {{"records", result.records}, {"written", result.written}, {"skipped", result.skipped}});
     } else if (quantiles_command->parsed()) {
-      const auto buckets = bench::histogram_buckets(read_all(exposition_path), histogram);
+      auto buckets = bench::histogram_buckets(read_all(exposition_path), histogram);
+      if (!since_path.empty()) {
+        buckets = bench::histogram_increase(
+            buckets, bench::histogram_buckets(read_all(since_path), histogram));
+      }
       json answer = {{"observations", buckets.empty() ? 0.0 : buckets.back().cumulative_count}};
       for (const double q : quantiles) {
         answer[fmt::format("p{:g}", q * 100)] =
@@ -225,6 +264,15 @@ int main(int argc, char** argv) {
         kafka::delete_topic(connection, topic);
         print({{"deleted", true}});
       }
+    } else if (settle_command->parsed()) {
+      const auto description =
+          await_settled_group(connection, group, members, std::chrono::seconds(settle_timeout_s));
+      const bool settled = description.state == "Stable" && description.members == members;
+      print({{"group", group},
+             {"state", description.state},
+             {"members", description.members},
+             {"settled", settled}});
+      return settled ? 0 : 1;
     }
   } catch (const std::exception& error) {
     std::cerr << "eventsink-bench: " << error.what() << '\n';

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <stdexcept>
 #include <string>
 
 namespace eventsink::bench {
@@ -49,6 +50,23 @@ std::vector<HistogramBucket> histogram_buckets(std::string_view exposition, std:
     buckets.push_back({bound, count});
   }
   return buckets;
+}
+
+std::vector<HistogramBucket> histogram_increase(const std::vector<HistogramBucket>& later,
+                                                const std::vector<HistogramBucket>& earlier) {
+  std::vector<HistogramBucket> increase;
+  increase.reserve(later.size());
+  for (const auto& bucket : later) {
+    const auto before = std::find_if(earlier.begin(), earlier.end(), [&](const HistogramBucket& b) {
+      return b.upper_bound == bucket.upper_bound;
+    });
+    const double count_before = before == earlier.end() ? 0 : before->cumulative_count;
+    if (bucket.cumulative_count < count_before) {
+      throw std::invalid_argument("a histogram count went down between two expositions");
+    }
+    increase.push_back({bucket.upper_bound, bucket.cumulative_count - count_before});
+  }
+  return increase;
 }
 
 double histogram_quantile(double q, const std::vector<HistogramBucket>& buckets) {

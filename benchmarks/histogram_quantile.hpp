@@ -20,6 +20,13 @@ struct HistogramBucket {
 // of the family, in increasing upper bound. Empty when the exposition does not have it.
 std::vector<HistogramBucket> histogram_buckets(std::string_view exposition, std::string_view name);
 
+// The observations made between two expositions of the same histogram by the same process:
+// `later` minus `earlier`, bucket by bucket, as PromQL's increase() gives them to
+// histogram_quantile(). A bound `earlier` lacks counts from zero. Throws std::invalid_argument
+// when a count went down (the process restarted in between, or the order is reversed).
+std::vector<HistogramBucket> histogram_increase(const std::vector<HistogramBucket>& later,
+                                                const std::vector<HistogramBucket>& earlier);
+
 // The q-quantile (0 <= q <= 1) as PromQL's histogram_quantile computes it. NaN without
 // observations; the highest finite bound when the rank falls in the +Inf bucket.
 double histogram_quantile(double q, const std::vector<HistogramBucket>& buckets);

@@ -1,7 +1,7 @@
 # shellcheck shell=bash disable=SC2154 # the variables used here are benchmark.sh's
 # The benchmark's report, from the measurements' JSON files in $out. Sourced by
 # scripts/benchmark.sh, whose variables it uses (out, run, events, duplicates, partitions, seed,
-# batch_size, latency_rate, workers_list).
+# batch_size, latency_rate, latency_seconds, latency_warmup, workers_list).
 #
 # write_report writes:
 #   results.json    every number, the machine, the settings, and whether each target is met
@@ -45,9 +45,11 @@ write_results_json() {
     --slurpfile expected "$out/expected.json" \
     --argjson settings "$(jq -n --argjson events "$events" --argjson duplicates "$duplicates" \
       --argjson partitions "$partitions" --argjson seed "$seed" --argjson batch "$batch_size" \
-      --argjson rate "$latency_rate" \
+      --argjson rate "$latency_rate" --argjson seconds "$latency_seconds" \
+      --argjson warmup "$latency_warmup" \
       '{events: $events, duplicates: $duplicates, partitions: $partitions, seed: $seed,
-        batch_records: $batch, latency_rate: $rate}')" '
+        batch_records: $batch, latency_rate: $rate, latency_seconds: $seconds,
+        latency_warmup_seconds: $warmup}')" '
     (map(select(.name | startswith("ceiling")) | .events_per_second) | max) as $ceiling
     | ($expected[0] | .received + .dead_lettered) as $records
     | [.[] | . + {ratio_to_ceiling: (if .events_per_second then .events_per_second / $ceiling else null end)}
@@ -96,7 +98,7 @@ write_table() {
     def cpu: if .cpu_microseconds_per_event then
                "\(.cpu_microseconds_per_event.client * 10 | round / 10) + \(.cpu_microseconds_per_event.database * 10 | round / 10)"
              else "-" end;
-    ("measurement" + (" " * 23)) + ("events/s" | pad(11)) + ("× ceiling" | pad(11)) + ("p50 ms" | pad(8)) + ("p99 ms" | pad(8)) + ("peak RSS MiB" | pad(14)) + ("CPU µs/event" | pad(16)),
+    ("measurement" + (" " * 23)) + ("events/s" | pad(11)) + ("× ceiling" | pad(11)) + ("p50 ms" | pad(8)) + ("p99 ms" | pad(8)) + ("from start" | pad(12)) + ("peak RSS MiB" | pad(14)) + ("CPU µs/event" | pad(16)),
     (.results[] |
       if .error then (row_label + (" " * ([34 - (row_label | length), 0] | max))) + "not measured: \(.error)"
       else (row_label + (" " * ([34 - (row_label | length), 0] | max)))
@@ -104,11 +106,12 @@ write_table() {
            + (.ratio_to_ceiling | fixed2 | pad(11))
            + (.latency.p50_seconds | ms | pad(8))
            + (.latency.p99_seconds | ms | pad(8))
+           + (.latency.whole_run.p99_seconds | ms | pad(12))
            + (if .peak_rss_kb then ([.peak_rss_kb, (.latency.peak_rss_kb // 0)] | max / 1024 | round | tostring) else "-" end | pad(14))
            + (cpu | pad(16))
       end),
     "",
-    "p50/p99: end-to-end latency (Kafka timestamp to commit) at a steady \(.settings.latency_rate | thousands) events/s; peak RSS: VmHWM of eventsink-consumer",
+    "p50/p99: end-to-end latency (Kafka timestamp to commit) at a steady \(.settings.latency_rate | thousands) events/s, records committed after a \(.settings.latency_warmup_seconds)-s warm-up; from start: p99 of every record of that run; peak RSS: VmHWM of eventsink-consumer",
     "CPU µs/event: CPU time per record of the client (consumer, Connect, eventsink-bench) + of the PostgreSQL backends serving it; unlike events/s it hardly depends on the machine'"'"'s other load",
     "ceiling: PostgreSQL alone (COPY + INSERT ... ON CONFLICT DO NOTHING, no Kafka), the fastest run: \(.ceiling_events_per_second | floor | thousands) events/s",
     "targets: sink ≥ 0.8 × ceiling: \(if .targets.sink_at_least_0_8_of_ceiling.met then "met" else "NOT met" end) (\(.targets.sink_at_least_0_8_of_ceiling.best), \(.targets.sink_at_least_0_8_of_ceiling.ratio | fixed2))"

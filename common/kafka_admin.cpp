@@ -101,18 +101,39 @@ int partition_count(const Properties& connection, const std::string& topic,
                     std::chrono::milliseconds timeout) {
   auto client = admin_client(connection);
   TopicHandle handle(rd_kafka_topic_new(client.get(), topic.c_str(), nullptr));
-  const rd_kafka_metadata_t* metadata = nullptr;
-  const auto error = rd_kafka_metadata(client.get(), 0, handle.get(), &metadata,
-                                       static_cast<int>(timeout.count()));
+  const rd_kafka_metadata_t* answer = nullptr;
+  const auto error =
+      rd_kafka_metadata(client.get(), 0, handle.get(), &answer, static_cast<int>(timeout.count()));
+  const MetadataHandle metadata(answer);
   if (error != RD_KAFKA_RESP_ERR_NO_ERROR) {
     throw std::runtime_error("metadata for " + topic + ": " + error_text(error));
   }
-  int partitions = 0;
   if (metadata->topic_cnt == 1 && metadata->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-    partitions = metadata->topics[0].partition_cnt;
+    return metadata->topics[0].partition_cnt;
   }
-  rd_kafka_metadata_destroy(metadata);
-  return partitions;
+  return 0;
+}
+
+GroupDescription describe_group(const Properties& connection, const std::string& group,
+                                std::chrono::milliseconds timeout) {
+  auto client = admin_client(connection);
+  const rd_kafka_group_list* answer = nullptr;
+  const auto error =
+      rd_kafka_list_groups(client.get(), group.c_str(), &answer, static_cast<int>(timeout.count()));
+  const GroupListHandle groups(answer);
+  if (error != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    throw std::runtime_error("describing group " + group + ": " + error_text(error));
+  }
+  for (int i = 0; i < groups->group_cnt; ++i) {
+    const auto& info = groups->groups[i];
+    if (info.group == group) {
+      if (info.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        throw std::runtime_error("describing group " + group + ": " + error_text(info.err));
+      }
+      return GroupDescription{.state = info.state, .members = info.member_cnt};
+    }
+  }
+  return GroupDescription{.state = "Dead", .members = 0};
 }
 
 }  // namespace eventsink::kafka

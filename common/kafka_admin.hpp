@@ -1,4 +1,5 @@
-// Creating and deleting Kafka topics (librdkafka's Admin API), for tools and tests.
+// Creating and deleting Kafka topics (librdkafka's Admin API) and describing consumer groups, for
+// tools and tests.
 #pragma once
 
 #include <chrono>
@@ -25,5 +26,17 @@ void delete_topic(const Properties& connection, const std::string& topic,
 // The number of partitions of `topic`, or 0 when the broker does not know it.
 int partition_count(const Properties& connection, const std::string& topic,
                     std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+// A consumer group as its coordinator describes it.
+struct GroupDescription {
+  // Kafka's name for the state: "Stable" once every member has its assignment, else
+  // "PreparingRebalance", "CompletingRebalance", "Empty" or "Dead" (a group never seen).
+  std::string state;
+  int members = 0;
+};
+
+// Asks the brokers to describe `group`. Throws std::runtime_error when they do not answer.
+GroupDescription describe_group(const Properties& connection, const std::string& group,
+                                std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 }  // namespace eventsink::kafka

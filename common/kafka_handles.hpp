@@ -42,5 +42,9 @@ using NewTopicHandle = std::unique_ptr<rd_kafka_NewTopic_t, Deleter<rd_kafka_New
 using TopicHandle = std::unique_ptr<rd_kafka_topic_t, Deleter<rd_kafka_topic_destroy>>;
 using DeleteTopicHandle =
     std::unique_ptr<rd_kafka_DeleteTopic_t, Deleter<rd_kafka_DeleteTopic_destroy>>;
+using MetadataHandle =
+    std::unique_ptr<const rd_kafka_metadata_t, Deleter<rd_kafka_metadata_destroy>>;
+using GroupListHandle =
+    std::unique_ptr<const rd_kafka_group_list, Deleter<rd_kafka_group_list_destroy>>;
 
 }  // namespace eventsink::kafka

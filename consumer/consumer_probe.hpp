@@ -5,24 +5,25 @@
 // "eventsink_consumer_", base units (seconds, records) and no high-cardinality labels (never an
 // event id; `reason`, `kind` are small fixed vocabularies, `topic`/`partition` are Kafka's).
 //
-//   eventsink_consumer_records_consumed_total           counter  records read, redeliveries
-//   included eventsink_consumer_events_inserted_total            counter  events stored for the
-//   first time eventsink_consumer_duplicates_total                 counter  valid records already
-//   stored eventsink_consumer_redeliveries_skipped_total       counter  records below the stored
-//   offset eventsink_consumer_stale_records_dropped_total      counter  records of partitions not
-//   owned eventsink_consumer_dead_letters_total{reason}       counter  invalid records
-//   dead-lettered eventsink_consumer_batches_total                    counter  committed batch
-//   transactions eventsink_consumer_batch_records                    histogram records per
-//   committed batch eventsink_consumer_transaction_seconds              histogram a batch's
-//   PostgreSQL transaction eventsink_consumer_end_to_end_seconds               histogram Kafka
-//   record timestamp -> commit eventsink_consumer_fenced_partitions_total          counter  batches
-//   refused: partition claimed eventsink_consumer_batches_already_applied_total    counter  retries
-//   that found a commit eventsink_consumer_database_errors_total{kind}      counter  PostgreSQL
-//   errors eventsink_consumer_retries_total                    counter  batch transactions retried
-//   eventsink_consumer_rebalances_total{kind}           counter  assign / revoke callbacks
-//   eventsink_consumer_assigned_partitions              gauge    partitions owned by this process
-//   eventsink_consumer_lag_records{topic,partition}     gauge    high watermark - stored offset
-//   eventsink_consumer_last_commit_timestamp_seconds    gauge    Unix time of the last commit
+//   name, after the prefix          type       what it observes
+//   records_consumed_total          counter    records read, redeliveries included
+//   events_inserted_total           counter    events stored for the first time
+//   duplicates_total                counter    valid records already stored
+//   redeliveries_skipped_total      counter    records below the stored offset
+//   stale_records_dropped_total     counter    records of partitions not owned
+//   dead_letters_total{reason}      counter    invalid records dead-lettered
+//   batches_total                   counter    committed batch transactions
+//   batch_records                   histogram  records per committed batch
+//   transaction_seconds             histogram  a batch's PostgreSQL transaction
+//   end_to_end_seconds              histogram  Kafka record timestamp -> commit
+//   fenced_partitions_total         counter    batches refused: partition claimed
+//   batches_already_applied_total   counter    retries that found a commit
+//   database_errors_total{kind}     counter    PostgreSQL errors
+//   retries_total                   counter    batch transactions retried
+//   rebalances_total{kind}          counter    assign / revoke callbacks
+//   assigned_partitions             gauge      partitions owned by this process
+//   lag_records{topic,partition}    gauge      high watermark - stored offset
+//   last_commit_timestamp_seconds   gauge      Unix time of the last commit
 //
 // Every labelled counter whose label values are known up front (dead-letter reasons, error
 // kinds, rebalance kinds) is created at 0 on construction: a series that first appears at 1

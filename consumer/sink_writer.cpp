@@ -5,6 +5,7 @@
 #include <charconv>
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string_view>
 #include <tuple>
 #include <utility>
@@ -49,9 +50,10 @@ SELECT owner_epoch, next_offset FROM partition_offsets
  WHERE consumer_group = $1 AND kafka_topic = $2 AND kafka_partition = $3
 )sql";
 
-// Inserts the staged events, then adds each topic's counts to its stats row in topic order, and
-// returns those counts; one round trip for the whole batch. Every record of the batch is received
-// (the sum of the copies); the staged rows that were inserted are the first sightings.
+// Inserts the staged events, then adds each topic's counts to its stats row for shard $1 in topic
+// order (see stats_shard), and returns those counts; one round trip for the whole batch. Every
+// record of the batch is received (the sum of the copies); the staged rows that were inserted are
+// the first sightings.
 //
 // There is no ORDER BY: the rows are staged in write order (staged_events), and a sequential scan
 // returns them nearly so. Nearly: COPY puts a row that does not fit its current page on an
@@ -76,9 +78,9 @@ WITH inserted AS (
     SELECT r.topic, r.received, coalesce(f.fresh, 0) AS fresh
       FROM received r LEFT JOIN fresh f USING (topic)
 ), bumped AS (
-    INSERT INTO topic_stats AS s (topic, received, unique_events, duplicates)
-    SELECT topic, received, fresh, received - fresh FROM counts ORDER BY topic
-    ON CONFLICT (topic) DO UPDATE
+    INSERT INTO topic_stats_shards AS s (topic, shard, received, unique_events, duplicates)
+    SELECT topic, $1::integer, received, fresh, received - fresh FROM counts ORDER BY topic
+    ON CONFLICT (topic, shard) DO UPDATE
        SET received      = s.received + excluded.received,
            unique_events = s.unique_events + excluded.unique_events,
            duplicates    = s.duplicates + excluded.duplicates,
@@ -95,9 +97,9 @@ ON CONFLICT (topic, event_id) DO NOTHING
 )sql";
 
 constexpr const char* kAddTopicCounts = R"sql(
-INSERT INTO topic_stats AS s (topic, received, unique_events, duplicates)
-VALUES ($1, $2::bigint, $3::bigint, $2::bigint - $3::bigint)
-ON CONFLICT (topic) DO UPDATE
+INSERT INTO topic_stats_shards AS s (topic, shard, received, unique_events, duplicates)
+VALUES ($1, $4::integer, $2::bigint, $3::bigint, $2::bigint - $3::bigint)
+ON CONFLICT (topic, shard) DO UPDATE
    SET received      = s.received + excluded.received,
        unique_events = s.unique_events + excluded.unique_events,
        duplicates    = s.duplicates + excluded.duplicates,
@@ -110,6 +112,17 @@ INSERT INTO dead_letters (kafka_topic, kafka_partition, kafka_offset,
 VALUES ($1, $2, $3, decode($4, 'hex'), decode($5, 'hex'), $6, $7)
 ON CONFLICT (kafka_topic, kafka_partition, kafka_offset) DO NOTHING
 )sql";
+
+// The statistics row of each topic a batch adds its counts to: the lowest partition the batch
+// holds (0 for none). Workers own disjoint partitions, so their transactions update different
+// rows and never wait for one another's commit (sql/migrations/0003_topic_stats_in_shards.sql).
+std::int32_t stats_shard(const Batch& batch) {
+  std::optional<std::int32_t> lowest;
+  for (const auto& [tp, span] : batch.spans()) {
+    lowest = std::min(tp.partition, lowest.value_or(tp.partition));
+  }
+  return lowest.value_or(0);
+}
 
 // The bytes COPY's text format escapes.
 constexpr bool needs_escape(char c) {
@@ -398,7 +411,7 @@ std::vector<TopicCounts> SinkWriter::insert_events_bulk(pqxx::work& tx, const Ba
     staging.complete();
   }
   std::vector<TopicCounts> counts;
-  for (const auto& row : tx.exec_prepared("eventsink_insert_staged")) {
+  for (const auto& row : tx.exec_prepared("eventsink_insert_staged", stats_shard(batch))) {
     counts.push_back(TopicCounts{.topic = row[0].as<std::string>(),
                                  .received = row[1].as<std::int64_t>(),
                                  .unique = row[2].as<std::int64_t>()});
@@ -441,13 +454,15 @@ std::vector<TopicCounts> SinkWriter::insert_events_row_by_row(pqxx::work& tx, Ba
   for (auto& [name, topic] : counts) {
     result.push_back(std::move(topic));
   }
-  add_topic_counts(tx, result);
+  add_topic_counts(tx, result, stats_shard(batch));
   return result;
 }
 
-void SinkWriter::add_topic_counts(pqxx::work& tx, const std::vector<TopicCounts>& counts) {
+void SinkWriter::add_topic_counts(pqxx::work& tx, const std::vector<TopicCounts>& counts,
+                                  std::int32_t shard) {
   for (const auto& topic : counts) {  // sorted by topic: the lock order
-    tx.exec_prepared0("eventsink_add_topic_counts", topic.topic, topic.received, topic.unique);
+    tx.exec_prepared0("eventsink_add_topic_counts", topic.topic, topic.received, topic.unique,
+                      shard);
   }
 }
 

@@ -7,7 +7,8 @@
 //   2. inserts the events with ON CONFLICT (topic, event_id) DO NOTHING, learning which were new
 //      (COPY into a session-local staging table first; an event the batch holds several times is
 //      staged once, with its number of copies, since every later copy is a duplicate anyway);
-//   3. adds received / unique / duplicates to each topic's stats;
+//   3. adds received / unique / duplicates to each topic's stats (in a row of its own per lowest
+//      partition of the batch, so that workers never queue on one row: topic_stats sums them);
 //   4. stores the dead letters;
 // and commits. Either all of it happens or none of it does, so rows, stats and offsets never
 // disagree, and a batch replayed after a crash finds its offsets moved and changes nothing.
@@ -95,7 +96,8 @@ class SinkWriter {
   bool already_applied(pqxx::work& tx, const std::vector<OffsetAdvance>& offsets);
   std::vector<TopicCounts> insert_events_bulk(pqxx::work& tx, const Batch& batch);
   std::vector<TopicCounts> insert_events_row_by_row(pqxx::work& tx, Batch& batch);
-  void add_topic_counts(pqxx::work& tx, const std::vector<TopicCounts>& counts);
+  // Adds `counts` to the statistics rows of `shard` (see stats_shard in sink_writer.cpp).
+  void add_topic_counts(pqxx::work& tx, const std::vector<TopicCounts>& counts, std::int32_t shard);
   void insert_dead_letters(pqxx::work& tx, const Batch& batch);
 
   pqxx::connection& connection_;

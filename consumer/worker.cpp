@@ -79,10 +79,7 @@ void Worker::run(std::stop_token stop) {
       }
     }
   }
-  finish_write(Persistence::kOneAttempt);
-  if (!filling_.empty()) {
-    write_now(Persistence::kOneAttempt);
-  }
+  write_all(Persistence::kOneAttempt);
   fetch_waker_.reset();
   if (consumer_->close(KafkaConsumer::kDefaultCloseTimeout)) {
     spdlog::info("worker {} left the group", settings_.owner);
@@ -189,10 +186,10 @@ std::vector<OffsetAdvance> Worker::offset_advances(const Batch& batch) const {
 void Worker::start_write() {
   // in_flight_ is empty: swapping hands the batch over and keeps both buffers' capacity.
   std::swap(filling_, in_flight_);
-  resubmit_in_flight();
+  submit_in_flight();
 }
 
-void Worker::resubmit_in_flight() {
+void Worker::submit_in_flight() {
   write_ = write_thread_.submit([this, offsets = offset_advances(in_flight_.records)] {
     ensure_database();
     const auto started = Clock::now();
@@ -203,9 +200,12 @@ void Worker::resubmit_in_flight() {
   });
 }
 
-void Worker::write_now(Persistence persistence) {
-  start_write();
+void Worker::write_all(Persistence persistence) {
   finish_write(persistence);
+  if (!filling_.empty()) {  // a failure above gives it up too
+    start_write();
+    finish_write(persistence);
+  }
 }
 
 void Worker::finish_write(Persistence persistence) {
@@ -215,7 +215,7 @@ void Worker::finish_write(Persistence persistence) {
       if (outcome.result.status == WriteResult::Status::kFenced) {
         drop_fenced(outcome.result.fenced);
         if (!in_flight_.records.empty()) {
-          resubmit_in_flight();  // the rest of the batch still belongs to us
+          submit_in_flight();  // the rest of the batch still belongs to us
         } else {
           in_flight_.clear();
         }
@@ -243,7 +243,7 @@ void Worker::finish_write(Persistence persistence) {
         return;
       }
       probe_.retry();
-      resubmit_in_flight();
+      submit_in_flight();
     }
   }
 }
@@ -331,10 +331,7 @@ void Worker::on_revoke(const std::vector<TopicPartition>& partitions) {
   // so the batch in flight and the one filling can still be committed: fewer records for the
   // next owner to redo.
   // One attempt only: a rebalance must not wait on a database that is down.
-  finish_write(Persistence::kOneAttempt);
-  if (!filling_.empty()) {
-    write_now(Persistence::kOneAttempt);
-  }
+  write_all(Persistence::kOneAttempt);
   for (const auto& tp : partitions) {
     filling_.records.drop_partition(tp);
     tracker_.release(tp);

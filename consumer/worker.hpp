@@ -102,9 +102,11 @@ class Worker {
   // written again; a failure is retried with back-off, or, with kOneAttempt or when stopping,
   // the batch is given up together with the one filling.
   void finish_write(Persistence persistence);
-  // Writes `filling_` now: start_write() then finish_write().
-  void write_now(Persistence persistence);
-  void resubmit_in_flight();
+  // Writes everything read so far: finishes the batch in flight, then writes `filling_`.
+  void write_all(Persistence persistence);
+  // Submits `in_flight_` to the write thread, with the offsets it advances from those the batch
+  // before stored. Precondition: no write pending.
+  void submit_in_flight();
   void drop_fenced(const std::vector<TopicPartition>& fenced);
   void after_commit(const WriteOutcome& outcome);
   std::vector<OffsetAdvance> offset_advances(const Batch& batch) const;

@@ -1,8 +1,8 @@
 // The HTTP API's Prometheus metrics, kept apart from the endpoints they observe.
 //
-//   eventsink_http_requests_total{endpoint,status}        answered requests
-//   eventsink_http_request_duration_seconds{endpoint,status}  time from the full request to the answer
-//   eventsink_publish_events_total{outcome}               events of POST /publish requests:
+//   eventsink_http_requests_total{endpoint,status}            answered requests
+//   eventsink_http_request_duration_seconds{endpoint,status}  full request to the answer
+//   eventsink_publish_events_total{outcome}                   events of POST /publish requests:
 //     accepted  acknowledged by Kafka and answered 202
 //     rejected  in a batch refused as invalid (400; none of its events is published)
 //     failed    in a batch answered 503 (Kafka unreachable, or it did not acknowledge in time)
