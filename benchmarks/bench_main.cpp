@@ -9,6 +9,7 @@
 //   quantiles  quantiles of a histogram in a Prometheus exposition (the consumer's /metrics)
 //   topic      creates or deletes a Kafka topic
 //   settle     waits until a consumer group has settled: Stable, with the members expected
+//   arrivals   how late records reach a plain consumer, on a topic being produced into now
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -21,6 +22,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "benchmarks/arrival_latency.hpp"
 #include "benchmarks/broker_throughput.hpp"
 #include "benchmarks/ceiling.hpp"
 #include "benchmarks/connect_envelope.hpp"
@@ -176,6 +178,17 @@ int main(int argc, char** argv) {
   settle_command->add_option("--timeout-s", settle_timeout_s, "Give up after this many seconds")
       ->check(CLI::Range(1, 86400));
 
+  bench::ArrivalSettings arrivals;
+  int arrivals_timeout_s = 600;
+  auto* arrivals_command = app.add_subcommand(
+      "arrivals", "How late records reach a plain consumer (Kafka timestamp to arrival)");
+  arrivals_command->add_option("--topic", arrivals.topic, "Kafka topic being produced into")
+      ->required();
+  arrivals_command->add_option("--records", arrivals.records, "Records to wait for")->required();
+  arrivals_command->add_option("--skip", arrivals.skip, "The first records, left out (warm-up)");
+  arrivals_command->add_option("--timeout-s", arrivals_timeout_s, "Give up after this many seconds")
+      ->check(CLI::Range(1, 86400));
+
   CLI11_PARSE(app, argc, argv);
   // Logs (the migrations say what they apply) go to standard error: standard output is the answer.
   configure_logging("info", LogFormat::kText);
@@ -264,6 +277,14 @@ int main(int argc, char** argv) {
         kafka::delete_topic(connection, topic);
         print({{"deleted", true}});
       }
+    } else if (arrivals_command->parsed()) {
+      arrivals.timeout = std::chrono::seconds(arrivals_timeout_s);
+      const auto result = bench::measure_arrivals(connection, arrivals);
+      print({{"observations", result.measured},
+             {"p50", result.p50_seconds},
+             {"p99", result.p99_seconds},
+             {"max", result.max_seconds},
+             {"share_at_most_100ms", result.share_at_most_100ms}});
     } else if (settle_command->parsed()) {
       const auto description =
           await_settled_group(connection, group, members, std::chrono::seconds(settle_timeout_s));

@@ -98,7 +98,7 @@ write_table() {
     def cpu: if .cpu_microseconds_per_event then
                "\(.cpu_microseconds_per_event.client * 10 | round / 10) + \(.cpu_microseconds_per_event.database * 10 | round / 10)"
              else "-" end;
-    ("measurement" + (" " * 23)) + ("events/s" | pad(11)) + ("× ceiling" | pad(11)) + ("p50 ms" | pad(8)) + ("p99 ms" | pad(8)) + ("from start" | pad(12)) + ("peak RSS MiB" | pad(14)) + ("CPU µs/event" | pad(16)),
+    ("measurement" + (" " * 23)) + ("events/s" | pad(11)) + ("× ceiling" | pad(11)) + ("p50 ms" | pad(8)) + ("p99 ms" | pad(8)) + ("from start" | pad(12)) + ("Kafka p99" | pad(11)) + ("peak RSS MiB" | pad(14)) + ("CPU µs/event" | pad(16)),
     (.results[] |
       if .error then (row_label + (" " * ([34 - (row_label | length), 0] | max))) + "not measured: \(.error)"
       else (row_label + (" " * ([34 - (row_label | length), 0] | max)))
@@ -107,11 +107,12 @@ write_table() {
            + (.latency.p50_seconds | ms | pad(8))
            + (.latency.p99_seconds | ms | pad(8))
            + (.latency.whole_run.p99_seconds | ms | pad(12))
+           + (.latency.kafka_alone.p99_seconds | ms | pad(11))
            + (if .peak_rss_kb then ([.peak_rss_kb, (.latency.peak_rss_kb // 0)] | max / 1024 | round | tostring) else "-" end | pad(14))
            + (cpu | pad(16))
       end),
     "",
-    "p50/p99: end-to-end latency (Kafka timestamp to commit) at a steady \(.settings.latency_rate | thousands) events/s, records committed after a \(.settings.latency_warmup_seconds)-s warm-up; from start: p99 of every record of that run; peak RSS: VmHWM of eventsink-consumer",
+    "p50/p99: end-to-end latency (Kafka timestamp to commit) at a steady \(.settings.latency_rate | thousands) events/s, records committed after a \(.settings.latency_warmup_seconds)-s warm-up; from start: p99 of every record of that run; Kafka p99: the same records reaching a plain consumer alongside (Kafka timestamp to arrival, after the warm-up); peak RSS: VmHWM of eventsink-consumer",
     "CPU µs/event: CPU time per record of the client (consumer, Connect, eventsink-bench) + of the PostgreSQL backends serving it; unlike events/s it hardly depends on the machine'"'"'s other load",
     "ceiling: PostgreSQL alone (COPY + INSERT ... ON CONFLICT DO NOTHING, no Kafka), the fastest run: \(.ceiling_events_per_second | floor | thousands) events/s",
     "targets: sink ≥ 0.8 × ceiling: \(if .targets.sink_at_least_0_8_of_ceiling.met then "met" else "NOT met" end) (\(.targets.sink_at_least_0_8_of_ceiling.best), \(.targets.sink_at_least_0_8_of_ceiling.ratio | fixed2))"

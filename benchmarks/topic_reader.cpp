@@ -57,19 +57,25 @@ TopicReader::TopicReader(const kafka::Properties& connection, std::string topic)
   }
 }
 
-void TopicReader::read(const RecordHandler& on_record, std::chrono::milliseconds timeout) {
+void TopicReader::assign_from_beginning() {
   kafka::PartitionListHandle assignment(
       rd_kafka_topic_partition_list_new(static_cast<int>(ranges_.size())));
-  std::size_t partitions_left = 0;
   for (std::size_t partition = 0; partition < ranges_.size(); ++partition) {
     rd_kafka_topic_partition_list_add(assignment.get(), topic_.c_str(),
                                       static_cast<std::int32_t>(partition))
         ->offset = ranges_[partition].begin;
-    partitions_left += ranges_[partition].end > ranges_[partition].begin ? 1 : 0;
   }
   if (const auto error = rd_kafka_assign(client_.get(), assignment.get()); error) {
     throw std::runtime_error("assigning " + topic_ + ": " + kafka::error_text(error));
   }
+}
+
+void TopicReader::read(const RecordHandler& on_record, std::chrono::milliseconds timeout) {
+  std::size_t partitions_left = 0;
+  for (const auto& range : ranges_) {
+    partitions_left += range.end > range.begin ? 1 : 0;
+  }
+  assign_from_beginning();
   const auto give_up = std::chrono::steady_clock::now() + timeout;
   while (partitions_left > 0) {
     if (std::chrono::steady_clock::now() > give_up) {
@@ -92,6 +98,30 @@ void TopicReader::read(const RecordHandler& on_record, std::chrono::milliseconds
     if (message->offset + 1 == ranges_[partition].end) {
       --partitions_left;
     }
+  }
+  rd_kafka_assign(client_.get(), nullptr);
+}
+
+void TopicReader::follow(std::uint64_t count, const RecordHandler& on_record,
+                         std::chrono::milliseconds timeout) {
+  assign_from_beginning();
+  const auto give_up = std::chrono::steady_clock::now() + timeout;
+  for (std::uint64_t seen = 0; seen < count;) {
+    if (std::chrono::steady_clock::now() > give_up) {
+      throw std::runtime_error("following " + topic_ + ": " + std::to_string(seen) + " of " +
+                               std::to_string(count) + " records arrived within " +
+                               std::to_string(timeout.count()) + " ms");
+    }
+    const kafka::MessageHandle message(rd_kafka_consumer_poll(client_.get(), 100));
+    if (!message) {
+      continue;
+    }
+    if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      throw std::runtime_error("following " + topic_ + ": " +
+                               rd_kafka_message_errstr(message.get()));
+    }
+    on_record(*message);
+    ++seen;
   }
   rd_kafka_assign(client_.get(), nullptr);
 }

@@ -1,5 +1,5 @@
 // Reads a whole Kafka topic once: every record from each partition's beginning up to the end the
-// partition had when reading started.
+// partition had when reading started (or, following a topic being written, a number of records).
 //
 // The benchmark's measurements that need "the same data" (the ceiling, the broker's raw rate, the
 // peer's copy of the topic) read it through this class. It assigns the partitions directly
@@ -39,7 +39,16 @@ class TopicReader {
   void read(const RecordHandler& on_record,
             std::chrono::milliseconds timeout = std::chrono::minutes(10));
 
+  // Calls `on_record` for the first `count` records from each partition's beginning, waiting for
+  // the ones not produced yet: for a topic being written now. Throws std::runtime_error when the
+  // broker reports an error or `timeout` passes before the last record.
+  void follow(std::uint64_t count, const RecordHandler& on_record,
+              std::chrono::milliseconds timeout = std::chrono::minutes(10));
+
  private:
+  // Assigns every partition from where this reader's range begins.
+  void assign_from_beginning();
+
   struct PartitionRange {
     std::int64_t begin = 0;
     std::int64_t end = 0;  // one past the last record to read

@@ -30,7 +30,8 @@
 #   sink×N       eventsink-consumer --workers N on the topic, first claim to the last commit
 #   latency×N    a fresh consumer under a steady 10,000 events/s: p50/p99 from the Kafka
 #                timestamp of each record to the commit of its transaction, over the records
-#                committed after a warm-up (and over the whole run, reported beside them)
+#                committed after a warm-up (and over the whole run, reported beside them);
+#                alongside, a plain consumer times the same records' arrival (Kafka alone)
 #   peer         Kafka Connect standalone + Debezium's JDBC sink (upsert), on a copy of the topic
 #                in Connect's JSON envelope, first assignment to the last unique row
 # Each measurement gets a fresh schema (the sink's migrations) and a fresh consumer group. It
@@ -317,8 +318,14 @@ measure_latency() {
   # run's first records also wait for the producer's and the new partitions' start (once up to
   # 2.5 s on this machine), which is not the steady state the target is about. The whole run's
   # figures are kept beside the window's.
-  local warmup_records=$((latency_rate * latency_warmup)) producer
+  local warmup_records=$((latency_rate * latency_warmup)) producer arrivals
   count=$((latency_rate * (latency_warmup + latency_seconds)))
+  # Alongside, a plain consumer times the same records' arrival: what the producer, the broker and
+  # fetching alone add, at this moment (eventsink-bench arrivals).
+  "$BENCH" arrivals --topic "$schema" --records "$count" --skip "$warmup_records" \
+    --timeout-s 300 >"$out/logs/$name-arrivals.json" 2>"$out/logs/$name-arrivals.log" &
+  arrivals=$!
+  pids+=("$arrivals")
   "$PRODUCER" generate --kafka-topic "$schema" --count "$count" --rate "$latency_rate" \
     --duplicates "$duplicates" --seed "$((seed + workers))" >"$out/logs/$name-producer.log" 2>&1 &
   producer=$!
@@ -342,19 +349,25 @@ measure_latency() {
   local rss
   rss="$(peak_rss_kb "$pid")"
   stop "$pid"
+  wait "$arrivals" || die "$name: timing the arrivals failed (see $out/logs/$name-arrivals.log)"
+  forget "$arrivals"
   local whole_run
   whole_run="$("$BENCH" quantiles --histogram eventsink_consumer_end_to_end_seconds - <<<"$metrics")"
   "$BENCH" quantiles --histogram eventsink_consumer_end_to_end_seconds \
     --since "$out/logs/$name-after-warmup.metrics" - <<<"$metrics" |
     jq --argjson rate "$latency_rate" --argjson seconds "$latency_seconds" \
       --argjson warmup "$latency_warmup" --argjson rss "$rss" --argjson whole "$whole_run" \
+      --slurpfile kafka "$out/logs/$name-arrivals.json" \
       '{rate: $rate, seconds: $seconds, warmup_seconds: $warmup, observations,
         p50_seconds: .p50, p99_seconds: .p99, share_at_most_100ms,
         whole_run: {observations: $whole.observations, p50_seconds: $whole.p50,
                     p99_seconds: $whole.p99, share_at_most_100ms: $whole.share_at_most_100ms},
+        kafka_alone: {observations: $kafka[0].observations, p50_seconds: $kafka[0].p50,
+                      p99_seconds: $kafka[0].p99, max_seconds: $kafka[0].max,
+                      share_at_most_100ms: $kafka[0].share_at_most_100ms},
         peak_rss_kb: $rss}' \
       >"$out/$name.json"
-  say "$name: $(jq -r '"p50 \(.p50_seconds * 1000 | floor) ms, p99 \(.p99_seconds * 1000 | floor) ms at \(.rate) events/s after the warm-up; p99 \(.whole_run.p99_seconds * 1000 | floor) ms from the start"' "$out/$name.json")"
+  say "$name: $(jq -r '"p50 \(.p50_seconds * 1000 | floor) ms, p99 \(.p99_seconds * 1000 | floor) ms at \(.rate) events/s after the warm-up; p99 \(.whole_run.p99_seconds * 1000 | floor) ms from the start; Kafka alone p99 \(.kafka_alone.p99_seconds * 1000 | floor) ms"' "$out/$name.json")"
 }
 
 for workers in $workers_list; do
