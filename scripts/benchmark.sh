@@ -315,9 +315,9 @@ measure_latency() {
     sleep 0.1
   done
   # The window opens once the first latency_warmup seconds' worth of records have committed: a
-  # run's first records also wait for the producer's and the new partitions' start (once up to
-  # 2.5 s on this machine), which is not the steady state the target is about. The whole run's
-  # figures are kept beside the window's.
+  # run's first records also wait for the producer's, the fetchers' and the new partitions' start
+  # (up to 1.5 s once, with 1 worker), which is not the steady state the target is about. The
+  # whole run's figures are kept beside the window's.
   local warmup_records=$((latency_rate * latency_warmup)) producer arrivals
   count=$((latency_rate * (latency_warmup + latency_seconds)))
   # Alongside, a plain consumer times the same records' arrival: what the producer, the broker and
