@@ -16,7 +16,6 @@
 #include <iostream>
 #include <iterator>
 #include <sstream>
-#include <thread>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -63,22 +62,6 @@ std::string read_all(const std::string& path) {
     text << file.rdbuf();
   }
   return text.str();
-}
-
-// Polls the group's description until it is Stable with `members` members, or `timeout` has
-// passed; returns the last description either way.
-kafka::GroupDescription await_settled_group(const kafka::Properties& connection,
-                                            const std::string& group, int members,
-                                            std::chrono::seconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    auto description = kafka::describe_group(connection, group);
-    if ((description.state == "Stable" && description.members == members) ||
-        std::chrono::steady_clock::now() >= deadline) {
-      return description;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
 }
 
 }  // namespace
@@ -286,8 +269,8 @@ int main(int argc, char** argv) {
              {"max", result.max_seconds},
              {"share_at_most_100ms", result.share_at_most_100ms}});
     } else if (settle_command->parsed()) {
-      const auto description =
-          await_settled_group(connection, group, members, std::chrono::seconds(settle_timeout_s));
+      const auto description = kafka::await_stable_group(connection, group, members,
+                                                         std::chrono::seconds(settle_timeout_s));
       const bool settled = description.state == "Stable" && description.members == members;
       print({{"group", group},
              {"state", description.state},

@@ -1,6 +1,7 @@
 #include "benchmarks/topic_reader.hpp"
 
 #include <array>
+#include <memory>
 #include <stdexcept>
 
 #include <unistd.h>
@@ -57,7 +58,9 @@ TopicReader::TopicReader(const kafka::Properties& connection, std::string topic)
   }
 }
 
-void TopicReader::assign_from_beginning() {
+void TopicReader::consume_until(const std::function<bool()>& done, const RecordHandler& on_record,
+                                std::chrono::milliseconds timeout, std::string_view activity,
+                                const std::function<std::string()>& shortfall) {
   kafka::PartitionListHandle assignment(
       rd_kafka_topic_partition_list_new(static_cast<int>(ranges_.size())));
   for (std::size_t partition = 0; partition < ranges_.size(); ++partition) {
@@ -68,6 +71,26 @@ void TopicReader::assign_from_beginning() {
   if (const auto error = rd_kafka_assign(client_.get(), assignment.get()); error) {
     throw std::runtime_error("assigning " + topic_ + ": " + kafka::error_text(error));
   }
+  // Unassigns on every way out, so a reader that threw can read again.
+  const auto unassign = [](rd_kafka_t* client) { rd_kafka_assign(client, nullptr); };
+  const std::unique_ptr<rd_kafka_t, decltype(unassign)> assigned(client_.get(), unassign);
+
+  const auto give_up = std::chrono::steady_clock::now() + timeout;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > give_up) {
+      throw std::runtime_error(std::string(activity) + " " + topic_ + ": " + shortfall() +
+                               " within " + std::to_string(timeout.count()) + " ms");
+    }
+    const kafka::MessageHandle message(rd_kafka_consumer_poll(client_.get(), 100));
+    if (!message) {
+      continue;
+    }
+    if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      throw std::runtime_error(std::string(activity) + " " + topic_ + ": " +
+                               rd_kafka_message_errstr(message.get()));
+    }
+    on_record(*message);
+  }
 }
 
 void TopicReader::read(const RecordHandler& on_record, std::chrono::milliseconds timeout) {
@@ -75,55 +98,34 @@ void TopicReader::read(const RecordHandler& on_record, std::chrono::milliseconds
   for (const auto& range : ranges_) {
     partitions_left += range.end > range.begin ? 1 : 0;
   }
-  assign_from_beginning();
-  const auto give_up = std::chrono::steady_clock::now() + timeout;
-  while (partitions_left > 0) {
-    if (std::chrono::steady_clock::now() > give_up) {
-      throw std::runtime_error("reading " + topic_ + ": the last record did not arrive within " +
-                               std::to_string(timeout.count()) + " ms");
-    }
-    const kafka::MessageHandle message(rd_kafka_consumer_poll(client_.get(), 100));
-    if (!message) {
-      continue;
-    }
-    if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      throw std::runtime_error("reading " + topic_ + ": " + rd_kafka_message_errstr(message.get()));
-    }
-    const auto partition = static_cast<std::size_t>(message->partition);
-    if (message->offset >= ranges_[partition].end) {
-      continue;  // produced after this reader was made: not part of the data set
-    }
-    on_record(*message);
-    // The last offset, not a count of records, ends a partition: offsets may have gaps.
-    if (message->offset + 1 == ranges_[partition].end) {
-      --partitions_left;
-    }
-  }
-  rd_kafka_assign(client_.get(), nullptr);
+  consume_until(
+      [&] { return partitions_left == 0; },
+      [&](const rd_kafka_message_t& message) {
+        const auto& range = ranges_[static_cast<std::size_t>(message.partition)];
+        if (message.offset >= range.end) {
+          return;  // produced after this reader was made: not part of the data set
+        }
+        on_record(message);
+        // The last offset, not a count of records, ends a partition: offsets may have gaps.
+        if (message.offset + 1 == range.end) {
+          --partitions_left;
+        }
+      },
+      timeout, "reading",
+      [&] { return std::to_string(partitions_left) + " partitions' last records did not arrive"; });
 }
 
 void TopicReader::follow(std::uint64_t count, const RecordHandler& on_record,
                          std::chrono::milliseconds timeout) {
-  assign_from_beginning();
-  const auto give_up = std::chrono::steady_clock::now() + timeout;
-  for (std::uint64_t seen = 0; seen < count;) {
-    if (std::chrono::steady_clock::now() > give_up) {
-      throw std::runtime_error("following " + topic_ + ": " + std::to_string(seen) + " of " +
-                               std::to_string(count) + " records arrived within " +
-                               std::to_string(timeout.count()) + " ms");
-    }
-    const kafka::MessageHandle message(rd_kafka_consumer_poll(client_.get(), 100));
-    if (!message) {
-      continue;
-    }
-    if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      throw std::runtime_error("following " + topic_ + ": " +
-                               rd_kafka_message_errstr(message.get()));
-    }
-    on_record(*message);
-    ++seen;
-  }
-  rd_kafka_assign(client_.get(), nullptr);
+  std::uint64_t seen = 0;
+  consume_until(
+      [&] { return seen == count; },
+      [&](const rd_kafka_message_t& message) {
+        on_record(message);
+        ++seen;
+      },
+      timeout, "following",
+      [&] { return std::to_string(seen) + " of " + std::to_string(count) + " records arrived"; });
 }
 
 }  // namespace eventsink::bench

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/kafka_config.hpp"
@@ -46,8 +47,13 @@ class TopicReader {
               std::chrono::milliseconds timeout = std::chrono::minutes(10));
 
  private:
-  // Assigns every partition from where this reader's range begins.
-  void assign_from_beginning();
+  // Assigns every partition from its range's beginning and hands each record to `on_record` until
+  // `done()` holds (checked before each poll), then unassigns, also when it throws. Throws
+  // std::runtime_error, led by `activity`, when the broker reports an error or `timeout` passes
+  // first; `shortfall()` then says how far it got.
+  void consume_until(const std::function<bool()>& done, const RecordHandler& on_record,
+                     std::chrono::milliseconds timeout, std::string_view activity,
+                     const std::function<std::string()>& shortfall);
 
   struct PartitionRange {
     std::int64_t begin = 0;

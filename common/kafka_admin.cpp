@@ -2,12 +2,18 @@
 
 #include <array>
 #include <stdexcept>
+#include <thread>
 
 #include "common/kafka_config.hpp"
 #include "common/kafka_handles.hpp"
 
 namespace eventsink::kafka {
 namespace {
+
+constexpr std::chrono::milliseconds kDescribeTimeout{10000};
+// How often a wait for a settled group asks again: a rebalance takes seconds, so this is fine
+// enough.
+constexpr std::chrono::milliseconds kDescribeInterval{200};
 
 ClientHandle admin_client(const Properties& connection) {
   auto conf = make_conf(merge_properties({{"client.id", "eventsink-admin"}}, connection));
@@ -41,6 +47,28 @@ AdminOptionsHandle options_for(rd_kafka_t* client, rd_kafka_admin_op_t op,
   rd_kafka_AdminOptions_set_operation_timeout(options.get(), static_cast<int>(timeout.count()),
                                               error.data(), error.size());
   return options;
+}
+
+// Asks the group's coordinator for its state. Throws std::runtime_error when no broker answers.
+GroupDescription describe_group(rd_kafka_t* client, const std::string& group,
+                                std::chrono::milliseconds timeout) {
+  const rd_kafka_group_list* answer = nullptr;
+  const auto error =
+      rd_kafka_list_groups(client, group.c_str(), &answer, static_cast<int>(timeout.count()));
+  const GroupListHandle groups(answer);
+  if (error != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    throw std::runtime_error("describing group " + group + ": " + error_text(error));
+  }
+  for (int i = 0; i < groups->group_cnt; ++i) {
+    const auto& info = groups->groups[i];
+    if (info.group == group) {
+      if (info.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        throw std::runtime_error("describing group " + group + ": " + error_text(info.err));
+      }
+      return GroupDescription{.state = info.state, .members = info.member_cnt};
+    }
+  }
+  return GroupDescription{.state = "Dead", .members = 0};
 }
 
 }  // namespace
@@ -114,26 +142,18 @@ int partition_count(const Properties& connection, const std::string& topic,
   return 0;
 }
 
-GroupDescription describe_group(const Properties& connection, const std::string& group,
-                                std::chrono::milliseconds timeout) {
-  auto client = admin_client(connection);
-  const rd_kafka_group_list* answer = nullptr;
-  const auto error =
-      rd_kafka_list_groups(client.get(), group.c_str(), &answer, static_cast<int>(timeout.count()));
-  const GroupListHandle groups(answer);
-  if (error != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    throw std::runtime_error("describing group " + group + ": " + error_text(error));
-  }
-  for (int i = 0; i < groups->group_cnt; ++i) {
-    const auto& info = groups->groups[i];
-    if (info.group == group) {
-      if (info.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        throw std::runtime_error("describing group " + group + ": " + error_text(info.err));
-      }
-      return GroupDescription{.state = info.state, .members = info.member_cnt};
+GroupDescription await_stable_group(const Properties& connection, const std::string& group,
+                                    int members, std::chrono::milliseconds timeout) {
+  const auto client = admin_client(connection);  // one connection for the whole wait
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto description = describe_group(client.get(), group, kDescribeTimeout);
+    if ((description.state == "Stable" && description.members == members) ||
+        std::chrono::steady_clock::now() >= deadline) {
+      return description;
     }
+    std::this_thread::sleep_for(kDescribeInterval);
   }
-  return GroupDescription{.state = "Dead", .members = 0};
 }
 
 }  // namespace eventsink::kafka

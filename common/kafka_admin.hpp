@@ -35,8 +35,11 @@ struct GroupDescription {
   int members = 0;
 };
 
-// Asks the brokers to describe `group`. Throws std::runtime_error when they do not answer.
-GroupDescription describe_group(const Properties& connection, const std::string& group,
-                                std::chrono::milliseconds timeout = std::chrono::seconds(10));
+// Asks `group`'s coordinator for its description until it is Stable with `members` members or
+// `timeout` has passed, and returns the last description either way: for tools that must not
+// start measuring while a rebalance is still to come. Throws std::runtime_error when no broker
+// answers.
+GroupDescription await_stable_group(const Properties& connection, const std::string& group,
+                                    int members, std::chrono::milliseconds timeout);
 
 }  // namespace eventsink::kafka

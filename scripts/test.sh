@@ -2,9 +2,9 @@
 # Runs every test, on a fresh Debian 12 machine or an old one:
 #   1. installs the Debian packages that are missing (scripts/install-deps.sh);
 #   2. starts the local stack: Kafka, PostgreSQL, Prometheus (scripts/stack.sh up; a no-op if running);
-#   3. builds three times with warnings as errors: plainly (build/, as scripts/demo.sh does), under
-#      AddressSanitizer and UndefinedBehaviorSanitizer (build-test/), and under ThreadSanitizer
-#      (build-tsan/);
+#   3. builds three times with warnings as errors: the programs plainly (build/, as scripts/demo.sh
+#      does), then everything under AddressSanitizer and UndefinedBehaviorSanitizer (build-test/)
+#      and under ThreadSanitizer (build-tsan/);
 #   4. runs the fuzz targets for a bounded time (scripts/fuzz.sh, clang's libFuzzer);
 #   5. runs every test (CTest labels unit, static, stack, integration, chaos, bench) from the
 #      ASan+UBSan build in one CTest run, then the unit and integration tests again from the
@@ -40,7 +40,8 @@ configure() {
   cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEVENTSINK_WERROR=ON "$@" >/dev/null
 }
 phase "building in build (-Werror)"
-configure build
+# The programs only, as scripts/demo.sh builds them; the tests are built twice below.
+configure build -DEVENTSINK_BUILD_TESTS=OFF
 cmake --build build
 phase "building in $build_dir (-Werror, ASan+UBSan)"
 configure "$build_dir" -DEVENTSINK_SANITIZERS=address,undefined
