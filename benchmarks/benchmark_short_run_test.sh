@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # CTest "benchmark_short_run" (label bench): scripts/benchmark.sh end to end on 20,000 events,
-# every measurement included (the peer too), against the local stack. Checks that the outputs
-# exist and that the numbers are whole: each sink run counted exactly what the producer's ledger
-# says and stored exactly the ceiling's rows. It does not judge the throughput: two minutes on a
+# every measurement included (the peer too), in two rounds, against the local stack. Checks that
+# the outputs exist, each round's and the run's, and that the numbers are whole: each sink run, in
+# every round, counted exactly what the producer's ledger says and stored exactly the ceiling's
+# rows. It does not judge the throughput: two minutes on a
 # shared machine say nothing reliable about that.
 #
 # Usage: benchmark_short_run_test.sh BUILD_DIR   (the build tree holding the three binaries)
@@ -13,12 +14,16 @@ out="$(mktemp -d "${TMPDIR:-/tmp}/eventsink-bench-test.XXXXXX")"
 trap 'rm -rf "$out"' EXIT
 
 scripts/benchmark.sh --build-dir "$build_dir" --out "$out" --events 20000 --workers "1 2" \
-  --latency-seconds 3
+  --latency-seconds 3 --rounds 2
 
 fail() { echo "FAILED: $*" >&2; exit 1; }
-for file in results.json table.txt throughput.png; do
+for file in results.json table.txt throughput.png round{1,2}/{results.json,table.txt,throughput.png}; do
   [[ -s "$out/$file" ]] || fail "$file was not written"
 done
+jq -e '.settings.rounds == 2 and (.by_round | length) == 2
+       and ([.results[] | select(.error | not) | .rounds_measured == 2] | all)' "$out/results.json" \
+  >/dev/null || fail "results.json does not summarize both rounds"
+grep -q '^by round (1 to 2):' "$out/table.txt" || fail "the table does not list the rounds"
 jq -e '.results | map(.name) == ["ceiling1", "ceiling2", "transaction", "broker", "sink1", "sink2", "peer"]' "$out/results.json" \
   >/dev/null || fail "results.json does not list every measurement"
 jq -e '.results[] | select(.error | not) | .events_per_second > 0' "$out/results.json" >/dev/null ||
@@ -35,4 +40,4 @@ jq -e '[.results[] | select(.name | test("^sink[0-9]+$")) | .latency
   "$out/results.json" >/dev/null || fail "a latency run's window does not leave out its warm-up, or Kafka alone was not timed"
 jq -e '.expected.unique_processed as $unique | .results[] | select(.name == "peer") | .rows == $unique' \
   "$out/results.json" >/dev/null || fail "the peer did not run: $(jq -r '.results[] | select(.name == "peer") | .error' "$out/results.json")"
-echo "benchmark short run: all outputs present, every sink run exact"
+echo "benchmark short run: all outputs present, both rounds summarized, every sink run exact"

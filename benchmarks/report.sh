@@ -3,10 +3,30 @@
 # scripts/benchmark.sh, whose variables it uses (out, run, events, duplicates, partitions, seed,
 # batch_size, latency_rate, latency_seconds, latency_warmup, workers_list).
 #
-# write_report writes:
+# write_report writes, for one round (with out set to the round's directory):
 #   results.json    every number, the machine, the settings, and whether each target is met
-#   table.txt       the table benchmark.sh prints (and README.md's "Performance" shows)
+#   table.txt       the round's table
 #   throughput.png  events per second over time, one line per measurement (gnuplot)
+# write_summary then writes the run's results.json and table.txt (the table benchmark.sh prints
+# and README.md's "Performance" shows) from the rounds': each measurement's median over the
+# rounds, each round's figures listed below the table; and copies the median round's
+# throughput.png.
+
+# jq definitions the round's report and the run's share.
+report_jq_defs='
+  def thousands: tostring | until(test("^[0-9]{4}") | not; sub("(?<a>[0-9])(?<b>[0-9]{3})(?<c>(,[0-9]{3})*)$"; "\(.a),\(.b)\(.c)"));
+  def fixed2: (. * 100 | round) as $x | "\($x / 100 | floor).\($x % 100 | tostring | if length < 2 then "0" + . else . end)";
+  def ms: if . == null then "-" else (. * 1000 | round | tostring) end;
+  # The targets of the issue, judged on $sinks (with their latency runs), the best of them (by its
+  # ratio to the ceiling) and $peer_target, the 5 x peer verdict.
+  def targets($sinks; $best; $peer_target): {
+    sink_at_least_0_8_of_ceiling: {best: $best.name, ratio: $best.ratio_to_ceiling,
+                                   met: ($best.ratio_to_ceiling >= 0.8)},
+    sink_at_least_5x_peer: $peer_target,
+    p99_under_100ms: ($sinks | map({key: .name, value: (if .latency.p99_seconds then .latency.p99_seconds < 0.1 else null end)}) | from_entries),
+    peak_rss_under_100mb: ($sinks | map({key: .name, value: ([.peak_rss_kb, (.latency.peak_rss_kb // 0)] | max < 100 * 1024)}) | from_entries),
+    exact: ($sinks | map({key: .name, value: (.stats_match_ledger and .rows_unlike_ceiling == 0)}) | from_entries)};
+'
 
 # What the report needs to know about the machine the numbers come from.
 machine_json() {
@@ -49,7 +69,7 @@ write_results_json() {
       --argjson warmup "$latency_warmup" \
       '{events: $events, duplicates: $duplicates, partitions: $partitions, seed: $seed,
         batch_records: $batch, latency_rate: $rate, latency_seconds: $seconds,
-        latency_warmup_seconds: $warmup}')" '
+        latency_warmup_seconds: $warmup}')" "$report_jq_defs"'
     (map(select(.name | startswith("ceiling")) | .events_per_second) | max) as $ceiling
     | ($expected[0] | .received + .dead_lettered) as $records
     | [.[] | . + {ratio_to_ceiling: (if .events_per_second then .events_per_second / $ceiling else null end)}
@@ -66,22 +86,15 @@ write_results_json() {
        load_average: ([$results[] | .load_average // empty | .[]] | {min: min, max: max}),
        ceiling_events_per_second: $ceiling,
        results: $results,
-       targets: {
-         sink_at_least_0_8_of_ceiling: {best: $best.name, ratio: $best.ratio_to_ceiling,
-                                        met: ($best.ratio_to_ceiling >= 0.8)},
-         sink_at_least_5x_peer: (if $peer.events_per_second then
-             {ratio: ($best.events_per_second / $peer.events_per_second),
-              met: ($best.events_per_second >= 5 * $peer.events_per_second)}
-           else {met: null, why: $peer.error} end),
-         p99_under_100ms: ($sinks | map({key: .name, value: (if .latency.p99_seconds then .latency.p99_seconds < 0.1 else null end)}) | from_entries),
-         peak_rss_under_100mb: ($sinks | map({key: .name, value: ([.peak_rss_kb, (.latency.peak_rss_kb // 0)] | max < 100 * 1024)}) | from_entries),
-         exact: ($sinks | map({key: .name, value: (.stats_match_ledger and .rows_unlike_ceiling == 0)}) | from_entries)
-       }}' "${files[@]}" >"$out/results.json"
+       targets: targets($sinks; $best;
+         if $peer.events_per_second then
+           {ratio: ($best.events_per_second / $peer.events_per_second),
+            met: ($best.events_per_second >= 5 * $peer.events_per_second)}
+         else {met: null, why: $peer.error} end)}' "${files[@]}" >"$out/results.json"
 }
 
 write_table() {
-  jq -r '
-    def thousands: tostring | until(test("^[0-9]{4}") | not; sub("(?<a>[0-9])(?<b>[0-9]{3})(?<c>(,[0-9]{3})*)$"; "\(.a),\(.b)\(.c)"));
+  jq -r "$report_jq_defs"'
     def pad($n): tostring | (" " * ([$n - length, 0] | max)) + .;
     def plural($n; $word): "\($n) \($word)\(if $n > 1 then "s" else "" end)";
     def row_label: if .name | startswith("ceiling") then "ceiling, \(plural(.sessions; "session"))"
@@ -89,9 +102,7 @@ write_table() {
                elif .name == "broker" then "broker (librdkafka alone)"
                elif .name == "peer" then "peer (Connect + Debezium JDBC)"
                else "sink, \(plural(.workers; "worker"))" end;
-    def fixed2: (. * 100 | round) as $x | "\($x / 100 | floor).\($x % 100 | tostring | if length < 2 then "0" + . else . end)";
-    def ms: if . == null then "-" else (. * 1000 | round | tostring) end;
-    "eventsink benchmark \(.run): \(.settings.events | thousands) events, \(.settings.duplicates * 100 | round) % duplicates, \(.settings.partitions) partitions, \(.settings.batch_records) rows per transaction",
+    "eventsink benchmark \(.run)\(if (.settings.rounds // 1) > 1 then " (median of \(.settings.rounds) rounds)" else "" end): \(.settings.events | thousands) events, \(.settings.duplicates * 100 | round) % duplicates, \(.settings.partitions) partitions, \(.settings.batch_records) rows per transaction",
     "machine: \(.machine.cpu), \(.machine.cores) cores, \(.machine.memory_gib) GiB; \(.machine.os); PostgreSQL \(.machine.postgresql), Kafka \(.machine.kafka), librdkafka \(.machine.librdkafka)",
     "load average (1 min) during the run: \(.load_average.min) to \(.load_average.max)",
     "",
@@ -113,8 +124,8 @@ write_table() {
       end),
     "",
     "p50/p99: end-to-end latency (Kafka timestamp to commit) at a steady \(.settings.latency_rate | thousands) events/s, records committed after a \(.settings.latency_warmup_seconds)-s warm-up; from start: p99 of every record of that run; Kafka p99: the same records reaching a plain consumer alongside (Kafka timestamp to arrival, after the warm-up); peak RSS: VmHWM of eventsink-consumer",
-    "CPU µs/event: CPU time per record of the client (consumer, Connect, eventsink-bench) + of the PostgreSQL backends serving it; unlike events/s it hardly depends on the machine'"'"'s other load",
-    "ceiling: PostgreSQL alone (COPY + INSERT ... ON CONFLICT DO NOTHING, no Kafka), the fastest run: \(.ceiling_events_per_second | floor | thousands) events/s",
+    "CPU µs/event: CPU time per record of the client (consumer, Connect, eventsink-bench) + of the PostgreSQL backends serving it; it depends less than events/s on the machine'"'"'s other load (which still slows every core down)",
+    "ceiling: PostgreSQL alone (COPY + INSERT ... ON CONFLICT DO NOTHING, no Kafka), the fastest run\(if (.settings.rounds // 1) > 1 then " of each round, median" else "" end): \(.ceiling_events_per_second | floor | thousands) events/s",
     "targets: sink ≥ 0.8 × ceiling: \(if .targets.sink_at_least_0_8_of_ceiling.met then "met" else "NOT met" end) (\(.targets.sink_at_least_0_8_of_ceiling.best), \(.targets.sink_at_least_0_8_of_ceiling.ratio | fixed2))"
       + "; sink ≥ 5 × peer: \(if .targets.sink_at_least_5x_peer.met == null then "not measured" elif .targets.sink_at_least_5x_peer.met then "met (\(.targets.sink_at_least_5x_peer.ratio * 100 | floor / 100) ×)" else "NOT met (\(.targets.sink_at_least_5x_peer.ratio * 100 | floor / 100) ×)" end)"
       + "; p99 < 100 ms: \(.targets.p99_under_100ms | to_entries | map("\(.key) \(if .value == null then "-" elif .value then "yes" else "NO" end)") | join(", "))"
@@ -165,6 +176,102 @@ set xrange [0:*]
 set format y "%.0f"
 plot ${joined%, }
 EOF
+}
+
+# The run's results.json from the rounds' (round1/results.json ...): each measurement's median over
+# the rounds that measured it. A ratio is the median of the ratios taken within each round, so
+# that both sides of it were measured minutes apart, not a quarter of an hour.
+write_summary_json() {
+  local files=() round
+  for ((round = 1; round <= rounds; round++)); do files+=("$out/round$round/results.json"); done
+  jq -s "$report_jq_defs"'
+    def median: map(select(. != null)) | sort
+      | if length == 0 then null elif length % 2 == 1 then .[length / 2 | floor]
+        else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+    def sum_of(f): map(f) | add;
+    . as $rounds
+    | ($rounds | length) as $n
+    | [ $rounds[0].results[].name as $name
+        | [$rounds[] | .results[] | select(.name == $name)] as $entries
+        | [$entries[] | select(.error | not)] as $ok
+        | if ($ok | length) == 0 then $entries[0]
+          else ($ok[0] | del(.detail, .started_at, .finished_at)) + {
+            rounds_measured: ($ok | length),
+            events_per_second: ($ok | map(.events_per_second) | median),
+            events_per_second_by_round: ($entries | map(.events_per_second)),
+            ratio_to_ceiling: ($ok | map(.ratio_to_ceiling) | median),
+            seconds: ($ok | map(.seconds) | median),
+            client_cpu_seconds: ($ok | map(.client_cpu_seconds) | median),
+            database_cpu_seconds: ($ok | map(.database_cpu_seconds) | median),
+            load_average: [($ok | map(.load_average[0]) | min), ($ok | map(.load_average[1]) | max)]}
+            + (if $ok[0].cpu_microseconds_per_event then {cpu_microseconds_per_event: {
+                 client: ($ok | map(.cpu_microseconds_per_event.client) | median),
+                 database: ($ok | map(.cpu_microseconds_per_event.database) | median)}} else {} end)
+            + (if $ok[0].peak_rss_kb then {peak_rss_kb: ($ok | map(.peak_rss_kb) | max)} else {} end)
+            + (if $ok[0].stats_match_ledger != null then {
+                 stats_match_ledger: ($ok | map(.stats_match_ledger) | all),
+                 rows_unlike_ceiling: ($ok | map(.rows_unlike_ceiling) | max)} else {} end)
+            + (if $ok[0].rows != null then {rows: ($ok | map(.rows) | min)} else {} end)
+            + (if $ok[0].latency then {latency: ($ok | map(.latency) | {
+                 rate: .[0].rate, seconds: .[0].seconds, warmup_seconds: .[0].warmup_seconds,
+                 observations: sum_of(.observations),
+                 p50_seconds: (map(.p50_seconds) | median), p99_seconds: (map(.p99_seconds) | median),
+                 p99_seconds_by_round: map(.p99_seconds),
+                 share_at_most_100ms: (map(.share_at_most_100ms) | median),
+                 peak_rss_kb: (map(.peak_rss_kb) | max),
+                 whole_run: {observations: sum_of(.whole_run.observations),
+                             p50_seconds: (map(.whole_run.p50_seconds) | median),
+                             p99_seconds: (map(.whole_run.p99_seconds) | median)},
+                 kafka_alone: {observations: sum_of(.kafka_alone.observations),
+                               p50_seconds: (map(.kafka_alone.p50_seconds) | median),
+                               p99_seconds: (map(.kafka_alone.p99_seconds) | median)}})}
+               else {} end)
+          end ] as $results
+    | ($results | map(select(.name | test("^sink[0-9]+$")))) as $sinks
+    | ($sinks | max_by(.ratio_to_ceiling)) as $best
+    | ($rounds | map(.targets.sink_at_least_5x_peer.ratio) | median) as $peer_ratio
+    | {run: $rounds[0].run | sub(", round 1 of .*$"; ""), machine: $rounds[0].machine,
+       settings: ($rounds[0].settings + {rounds: $n}), expected: $rounds[0].expected,
+       load_average: {min: ($rounds | map(.load_average.min) | min), max: ($rounds | map(.load_average.max) | max)},
+       ceiling_events_per_second: ($rounds | map(.ceiling_events_per_second) | median),
+       results: $results,
+       by_round: [$rounds[] | {ceiling_events_per_second, load_average,
+                               best_sink: .targets.sink_at_least_0_8_of_ceiling,
+                               sink_to_peer: .targets.sink_at_least_5x_peer.ratio,
+                               p99_seconds: ([.results[] | select(.latency) | {key: .name, value: .latency.p99_seconds}] | from_entries)}],
+       targets: targets($sinks; $best;
+         if $peer_ratio then {ratio: $peer_ratio, met: ($peer_ratio >= 5)}
+         else {met: null, why: ($rounds[0].targets.sink_at_least_5x_peer.why)} end)}' \
+    "${files[@]}" >"$out/results.json"
+}
+
+# Below the table, each round's own figures, so that the medians can be seen for what they are.
+write_rounds_lines() {
+  jq -r "$report_jq_defs"'
+    select(.settings.rounds > 1) |
+    "by round (1 to \(.settings.rounds)):",
+    "  ceiling events/s: \(.by_round | map(.ceiling_events_per_second | floor | thousands) | join(", "))",
+    "  best sink ÷ ceiling: \(.by_round | map("\(.best_sink.ratio | fixed2) (\(.best_sink.best))") | join(", "))",
+    "  best sink ÷ peer: \(.by_round | map(if .sink_to_peer then (.sink_to_peer | fixed2) else "-" end) | join(", "))",
+    "  p99 ms: \([.results[] | select(.latency) | "\(.name) \(.latency.p99_seconds_by_round | map(ms) | join("/"))"] | join(", "))",
+    "  load average (1 min): \(.by_round | map("\(.load_average.min)-\(.load_average.max)") | join(", "))"
+  ' "$out/results.json" >>"$out/table.txt"
+}
+
+# The plot of the round whose best sink ÷ ceiling is the median one.
+copy_median_plot() {
+  local round
+  round="$(jq '[.by_round | to_entries[] | {round: (.key + 1), ratio: .value.best_sink.ratio}]
+               | sort_by(.ratio) | .[length / 2 | floor].round' "$out/results.json")"
+  [[ -f "$out/round$round/throughput.png" ]] && cp "$out/round$round/throughput.png" "$out/throughput.png"
+  return 0
+}
+
+write_summary() {
+  write_summary_json
+  write_table
+  write_rounds_lines
+  copy_median_plot
 }
 
 write_report() {

@@ -16,13 +16,14 @@
 #   --latency-warmup S    seconds' worth of records before the window opens (2)
 #   --no-peer             skip Kafka Connect + Debezium's JDBC sink
 #   --peer-tasks N        the peer's tasks.max (4)
+#   --rounds N            how many times every measurement is taken (3); the table shows medians
 #   --build-dir DIR       use the binaries built there (as CTest does); default: build build-bench/
 #                         (Release, -Werror)
 #   --out DIR             where the results go (default .stack/benchmark/<run>)
 #   --keep                keep the run's Kafka topics and database schemas
 #
 # One run produces the data set once (eventsink-producer generate into a fresh topic), then
-# measures, in this order:
+# takes --rounds rounds of measurements, each in this order:
 #   ceiling×N    PostgreSQL alone: the same rows, COPY + INSERT ... ON CONFLICT DO NOTHING, by N
 #                sessions for each N of --workers; the fastest is "the ceiling" (eventsink-bench)
 #   transaction  the sink's own transaction (SinkWriter) on the same rows, no Kafka
@@ -34,9 +35,16 @@
 #                alongside, a plain consumer times the same records' arrival (Kafka alone)
 #   peer         Kafka Connect standalone + Debezium's JDBC sink (upsert), on a copy of the topic
 #                in Connect's JSON envelope, first assignment to the last unique row
-# Each measurement gets a fresh schema (the sink's migrations) and a fresh consumer group. It
-# prints a table and writes results.json, table.txt, throughput.png and every log under the
-# output directory. README.md ("Performance") explains each number. The run is only as quiet as
+# Each measurement gets a fresh schema (the sink's migrations) and a fresh consumer group, and
+# starts on a quiet database (quiesce_database).
+#
+# Why rounds: on a shared 2-core machine the same measurement taken minutes apart varied by up to
+# half (the ceiling: 65,608 and 95,170 events/s on one morning), and a ratio of two measurements
+# taken minutes apart varies as much. Rounds interleave them: each round takes every measurement
+# once, each ratio is taken within a round, and the table reports per measurement the median
+# over the rounds (each round's ratios are listed below it). Each round's own report is in
+# round<N>/. The run prints the table and writes results.json, table.txt, throughput.png (of the
+# median round) and every log under the output directory. README.md ("Performance") explains each number. The run is only as quiet as
 # the machine: its load average is in the table.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -44,7 +52,8 @@ source scripts/env.sh
 source scripts/lib.sh
 
 events=1000000 duplicates=0.3 partitions=6 seed=1 workers_list="1 2 4" batch_size=""
-latency_rate=10000 latency_seconds=20 latency_warmup=2 latency=1 peer=1 peer_tasks=4 build_dir="" out="" keep=0
+latency_rate=10000 latency_seconds=20 latency_warmup=2 latency=1 peer=1 peer_tasks=4 rounds=3
+build_dir="" out="" keep=0
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
 while (($# > 0)); do
   case "$1" in
@@ -60,6 +69,7 @@ while (($# > 0)); do
     --no-latency) latency=0 ;;
     --no-peer) peer=0 ;;
     --peer-tasks) peer_tasks="$2"; shift ;;
+    --rounds) rounds="$2"; shift ;;
     --build-dir) build_dir="$2"; shift ;;
     --out) out="$2"; shift ;;
     --keep) keep=1 ;;
@@ -68,6 +78,8 @@ while (($# > 0)); do
   esac
   shift
 done
+
+[[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "benchmark: --rounds must be a positive integer" >&2; exit 2; }
 
 run="bench_$(date +%Y%m%d_%H%M%S)"
 out="${out:-$EVENTSINK_STATE_DIR/benchmark/$run}"
@@ -126,9 +138,19 @@ fresh_schema() {
   echo "$url"
 }
 
-# Starts the measurement on an equal footing: no dirty buffers of the previous one left to flush.
-# Needs the superuser, which the local stack has; elsewhere it is skipped.
-checkpoint() {
+# Starts the measurement on an equal footing: nothing left over from the earlier ones for the
+# database to do in the middle of it.
+#  - Their tables are vacuumed and analyzed now. Each holds up to a million fresh rows, which
+#    autovacuum otherwise takes up within a minute, 1.2-1.8 s of a core per table, in the middle
+#    of the next measurements: two such vacuums fell inside one 25-s latency run (PostgreSQL's
+#    log, which the local stack keeps with log_autovacuum_min_duration = 0).
+#  - Then a checkpoint, so that no dirty buffers of theirs are left to flush. It needs the
+#    superuser, which the local stack has; elsewhere it is skipped.
+quiesce_database() {
+  psql -X -q "$EVENTSINK_DATABASE_URL" >/dev/null 2>&1 <<SQL || true
+SELECT format('VACUUM (ANALYZE) %I.%I', schemaname, relname) FROM pg_stat_user_tables
+ WHERE starts_with(schemaname, '${run}_') AND (n_ins_since_vacuum > 0 OR n_dead_tup > 0) \gexec
+SQL
   psql -X -q "${EVENTSINK_DATABASE_URL/\/\/*@/\/\/postgres@}" -c CHECKPOINT >/dev/null 2>&1 || true
 }
 
@@ -208,45 +230,39 @@ unique="$(jq '.unique_processed' "$out/expected.json")"
 measure_alone() {
   local name=$1 url load_before
   shift
-  url="$(fresh_schema "${run}_$name")"
-  checkpoint
+  url="$(fresh_schema "${prefix}_$name")"
+  quiesce_database
   load_before="$(load_average)"
   "$BENCH" "$@" --topic "$topic" --database-url "$url" --batch-size "$batch_size" \
-    --series "$out/series/$name.txt" 2>>"$out/logs/$name.log" >"$out/$name.raw.json" ||
-    die "$name failed (see $out/logs/$name.log)"
+    --series "$rdir/series/$name.txt" 2>>"$rdir/logs/$name.log" >"$rdir/$name.raw.json" ||
+    die "$name failed (see $rdir/logs/$name.log)"
   jq --arg name "$name" --arg before "$load_before" --arg after "$(load_average)" \
     '{name: $name, events_per_second, seconds, started_at, rows: .rows_inserted,
       sessions: (.sessions // 1), database_cpu_seconds, client_cpu_seconds: (.client_cpu_seconds // 0),
       load_average: [($before | tonumber), ($after | tonumber)], detail: .}' \
-    "$out/$name.raw.json" >"$out/$name.json"
-  say "$name: $(jq -r '"\(.events_per_second | floor) events/s"' "$out/$name.json")"
+    "$rdir/$name.raw.json" >"$rdir/$name.json"
+  say "$name: $(jq -r '"\(.events_per_second | floor) events/s"' "$rdir/$name.json")"
 }
 
-# The ceiling with as many database sessions as each sink run has workers: PostgreSQL takes more
-# with several sessions (one backend per core), and the ceiling is the fastest of them.
-for workers in $workers_list; do
-  say "ceiling, $workers session(s): COPY + INSERT ... ON CONFLICT DO NOTHING, $batch_size rows per transaction"
-  measure_alone "ceiling$workers" ceiling --sessions "$workers"
-done
-say "the sink's transaction alone (SinkWriter, no Kafka), $batch_size records per transaction"
-measure_alone transaction sink-transaction
-
-say "broker: librdkafka reading the topic"
-load_before="$(load_average)"
-"$BENCH" broker --topic "$topic" 2>>"$out/logs/broker.log" >"$out/broker.raw.json" ||
-  die "the broker measurement failed (see $out/logs/broker.log)"
-jq --arg before "$load_before" --arg after "$(load_average)" \
-  '{name: "broker", events_per_second, seconds, started_at, client_cpu_seconds: .cpu_seconds,
-    load_average: [($before | tonumber), ($after | tonumber)], detail: .}' \
-  "$out/broker.raw.json" >"$out/broker.json"
-say "broker: $(jq -r '"\(.events_per_second | floor) events/s"' "$out/broker.json")"
+measure_broker() {
+  local load_before
+  load_before="$(load_average)"
+  "$BENCH" broker --topic "$topic" 2>>"$rdir/logs/broker.log" >"$rdir/broker.raw.json" ||
+    die "the broker measurement failed (see $rdir/logs/broker.log)"
+  jq --arg before "$load_before" --arg after "$(load_average)" \
+    '{name: "broker", events_per_second, seconds, started_at, client_cpu_seconds: .cpu_seconds,
+      load_average: [($before | tonumber), ($after | tonumber)], detail: .}' \
+    "$rdir/broker.raw.json" >"$rdir/broker.json"
+  say "broker: $(jq -r '"\(.events_per_second | floor) events/s"' "$rdir/broker.json")"
+}
 
 # ---------------------------------------------------------------------------------------------------
 # Our sink: throughput on the full topic, then latency at a steady rate
 
-# Rows of schema $1's events that differ from the (first) ceiling's: missing, extra, or another copy.
-ceiling_schema="${run}_ceiling${workers_list%% *}"
+# Rows of schema $1's events that differ from the round's (first) ceiling's: missing, extra, or
+# another copy.
 rows_unlike_ceiling() {
+  local ceiling_schema="${prefix}_ceiling${workers_list%% *}"
   psql -X -At "$EVENTSINK_DATABASE_URL" -c "
     SELECT count(*) FROM \"$1\".events s FULL JOIN \"$ceiling_schema\".events c USING (topic, event_id)
      WHERE s.topic IS NULL OR c.topic IS NULL OR s.payload <> c.payload OR s.event_time <> c.event_time
@@ -254,17 +270,17 @@ rows_unlike_ceiling() {
 }
 
 measure_sink() {
-  local workers=$1 name="sink${1}" schema="${run}_sink${1}" url log pid watch started rss load_before
+  local workers=$1 name="sink${1}" schema="${prefix}_sink${1}" url log pid watch started rss load_before
   local consumer_cpu database_cpu
   url="$(fresh_schema "$schema")"
-  log="$out/logs/$name.log"
-  checkpoint
+  log="$rdir/logs/$name.log"
+  quiesce_database
   load_before="$(load_average)"
   "$CONSUMER" --topic "$topic" --group "$schema" --database-url "$url" --workers "$workers" \
     --batch-size "$batch_size" --http-port 0 >"$log" 2>&1 &
   pid=$!
   pids+=("$pid")
-  watch="$("$BENCH" watch --database-url "$url" --target "$produced" --series "$out/series/$name.txt" \
+  watch="$("$BENCH" watch --database-url "$url" --target "$produced" --series "$rdir/series/$name.txt" \
     --timeout-s 3600)" || die "$name: the sink did not count all $produced records (see $log)"
   rss="$(peak_rss_kb "$pid")"
   consumer_cpu="$(cpu_seconds "$pid")"
@@ -283,21 +299,21 @@ measure_sink() {
       seconds: ($watch.reached_at - $started), events_per_second: ($produced / ($watch.reached_at - $started)),
       peak_rss_kb: $rss, stats_match_ledger: $exact, rows_unlike_ceiling: $unlike,
       client_cpu_seconds: $consumer_cpu, database_cpu_seconds: $database_cpu,
-      load_average: [($before | tonumber), ($after | tonumber)]}' >"$out/$name.json"
-  say "$name: $(jq -r '"\(.events_per_second | floor) events/s, peak RSS \(.peak_rss_kb / 1024 | floor) MiB, stats exact: \(.stats_match_ledger), rows unlike the ceiling: \(.rows_unlike_ceiling)"' "$out/$name.json")"
+      load_average: [($before | tonumber), ($after | tonumber)]}' >"$rdir/$name.json"
+  say "$name: $(jq -r '"\(.events_per_second | floor) events/s, peak RSS \(.peak_rss_kb / 1024 | floor) MiB, stats exact: \(.stats_match_ledger), rows unlike the ceiling: \(.rows_unlike_ceiling)"' "$rdir/$name.json")"
 }
 
 measure_latency() {
-  local workers=$1 name="latency${1}" schema="${run}_lat${1}" url log pid port count
+  local workers=$1 name="latency${1}" schema="${prefix}_lat${1}" url log pid port count
   local metrics="" deadline
   url="$(fresh_schema "$schema")"
-  log="$out/logs/$name.log"
+  log="$rdir/logs/$name.log"
   topics+=("$schema")
   "$BENCH" topic create "$schema" --partitions "$partitions" >/dev/null
   port="$(free_port)"
-  # The throughput runs leave PostgreSQL with a checkpoint's worth of WAL to write: start clean,
-  # so that a checkpoint they caused does not land in this run's tail.
-  checkpoint
+  # The throughput runs leave PostgreSQL tables to vacuum and a checkpoint's worth of WAL to
+  # write: start clean, so that neither lands in this run's tail.
+  quiesce_database
   "$CONSUMER" --topic "$schema" --group "$schema" --database-url "$url" --workers "$workers" \
     --batch-size "$batch_size" --http-port "$port" --http-address 127.0.0.1 >"$log" 2>&1 &
   pid=$!
@@ -323,11 +339,11 @@ measure_latency() {
   # Alongside, a plain consumer times the same records' arrival: what the producer, the broker and
   # fetching alone add, at this moment (eventsink-bench arrivals).
   "$BENCH" arrivals --topic "$schema" --records "$count" --skip "$warmup_records" \
-    --timeout-s 300 >"$out/logs/$name-arrivals.json" 2>"$out/logs/$name-arrivals.log" &
+    --timeout-s 300 >"$rdir/logs/$name-arrivals.json" 2>"$rdir/logs/$name-arrivals.log" &
   arrivals=$!
   pids+=("$arrivals")
   "$PRODUCER" generate --kafka-topic "$schema" --count "$count" --rate "$latency_rate" \
-    --duplicates "$duplicates" --seed "$((seed + workers))" >"$out/logs/$name-producer.log" 2>&1 &
+    --duplicates "$duplicates" --seed "$((seed + workers))" >"$rdir/logs/$name-producer.log" 2>&1 &
   producer=$!
   pids+=("$producer")
   deadline=$((SECONDS + 120))
@@ -339,25 +355,27 @@ measure_latency() {
       awk '$1 == "eventsink_consumer_end_to_end_seconds_count" { printf "%d", $2 }' || true)"
     committed="${committed:-0}"
   done
-  curl -sf "http://127.0.0.1:$port/metrics" >"$out/logs/$name-after-warmup.metrics" ||
+  curl -sf "http://127.0.0.1:$port/metrics" >"$rdir/logs/$name-after-warmup.metrics" ||
     die "$name: the consumer's /metrics did not answer (see $log)"
-  wait "$producer" || die "$name: producing failed (see $out/logs/$name-producer.log)"
+  wait "$producer" || die "$name: producing failed (see $rdir/logs/$name-producer.log)"
   forget "$producer"
   "$BENCH" watch --database-url "$url" --target "$count" --timeout-s 300 >/dev/null ||
     die "$name: the sink did not count all $count records (see $log)"
   metrics="$(curl -sf "http://127.0.0.1:$port/metrics")"
+  # Kept for a closer look (transaction times, batch sizes): the window is the difference.
+  echo "$metrics" >"$rdir/logs/$name-final.metrics"
   local rss
   rss="$(peak_rss_kb "$pid")"
   stop "$pid"
-  wait "$arrivals" || die "$name: timing the arrivals failed (see $out/logs/$name-arrivals.log)"
+  wait "$arrivals" || die "$name: timing the arrivals failed (see $rdir/logs/$name-arrivals.log)"
   forget "$arrivals"
   local whole_run
   whole_run="$("$BENCH" quantiles --histogram eventsink_consumer_end_to_end_seconds - <<<"$metrics")"
   "$BENCH" quantiles --histogram eventsink_consumer_end_to_end_seconds \
-    --since "$out/logs/$name-after-warmup.metrics" - <<<"$metrics" |
+    --since "$rdir/logs/$name-after-warmup.metrics" - <<<"$metrics" |
     jq --argjson rate "$latency_rate" --argjson seconds "$latency_seconds" \
       --argjson warmup "$latency_warmup" --argjson rss "$rss" --argjson whole "$whole_run" \
-      --slurpfile kafka "$out/logs/$name-arrivals.json" \
+      --slurpfile kafka "$rdir/logs/$name-arrivals.json" \
       '{rate: $rate, seconds: $seconds, warmup_seconds: $warmup, observations,
         p50_seconds: .p50, p99_seconds: .p99, share_at_most_100ms,
         whole_run: {observations: $whole.observations, p50_seconds: $whole.p50,
@@ -366,40 +384,64 @@ measure_latency() {
                       p99_seconds: $kafka[0].p99, max_seconds: $kafka[0].max,
                       share_at_most_100ms: $kafka[0].share_at_most_100ms},
         peak_rss_kb: $rss}' \
-      >"$out/$name.json"
-  say "$name: $(jq -r '"p50 \(.p50_seconds * 1000 | floor) ms, p99 \(.p99_seconds * 1000 | floor) ms at \(.rate) events/s after the warm-up; p99 \(.whole_run.p99_seconds * 1000 | floor) ms from the start; Kafka alone p99 \(.kafka_alone.p99_seconds * 1000 | floor) ms"' "$out/$name.json")"
+      >"$rdir/$name.json"
+  say "$name: $(jq -r '"p50 \(.p50_seconds * 1000 | floor) ms, p99 \(.p99_seconds * 1000 | floor) ms at \(.rate) events/s after the warm-up; p99 \(.whole_run.p99_seconds * 1000 | floor) ms from the start; Kafka alone p99 \(.kafka_alone.p99_seconds * 1000 | floor) ms"' "$rdir/$name.json")"
 }
-
-for workers in $workers_list; do
-  say "sink×$workers: eventsink-consumer --workers $workers on the topic"
-  measure_sink "$workers"
-done
-if ((latency)); then
-  for workers in $workers_list; do
-    say "latency×$workers: $latency_rate events/s for $latency_seconds s"
-    measure_latency "$workers"
-  done
-fi
 
 # ---------------------------------------------------------------------------------------------------
 # The peer: Kafka Connect + Debezium's JDBC sink. Any failure is recorded, with its reason.
 
 source benchmarks/peer/peer.sh
-if ((peer)); then
-  say "peer: Kafka Connect + Debezium JDBC sink (upsert, tasks.max=$peer_tasks)"
-  if ! measure_peer; then
-    say "peer: could not be measured: $(jq -r .error "$out/peer.json")"
-  else
-    say "peer: $(jq -r '"\(.events_per_second | floor) events/s"' "$out/peer.json")"
-  fi
-else
-  jq -n '{name: "peer", error: "skipped (--no-peer)"}' >"$out/peer.json"
-fi
 
 # ---------------------------------------------------------------------------------------------------
-# The report: results.json, table.txt, throughput.png
+# The rounds, and the report: results.json, table.txt, throughput.png
 
 source benchmarks/report.sh
-write_report
+
+# Every measurement once, in table order, into $rdir, on schemas and groups named $prefix_*.
+measure_round() {
+  local workers
+  # The ceiling with as many database sessions as each sink run has workers: PostgreSQL takes
+  # more with several sessions (one backend per core), and the ceiling is the fastest of them.
+  for workers in $workers_list; do
+    say "ceiling, $workers session(s): COPY + INSERT ... ON CONFLICT DO NOTHING, $batch_size rows per transaction"
+    measure_alone "ceiling$workers" ceiling --sessions "$workers"
+  done
+  say "the sink's transaction alone (SinkWriter, no Kafka), $batch_size records per transaction"
+  measure_alone transaction sink-transaction
+  say "broker: librdkafka reading the topic"
+  measure_broker
+  for workers in $workers_list; do
+    say "sink×$workers: eventsink-consumer --workers $workers on the topic"
+    measure_sink "$workers"
+  done
+  if ((latency)); then
+    for workers in $workers_list; do
+      say "latency×$workers: $latency_rate events/s for $latency_seconds s"
+      measure_latency "$workers"
+    done
+  fi
+  if ((peer)); then
+    say "peer: Kafka Connect + Debezium JDBC sink (upsert, tasks.max=$peer_tasks)"
+    if ! measure_peer; then
+      say "peer: could not be measured: $(jq -r .error "$rdir/peer.json")"
+    else
+      say "peer: $(jq -r '"\(.events_per_second | floor) events/s"' "$rdir/peer.json")"
+    fi
+  else
+    jq -n '{name: "peer", error: "skipped (--no-peer)"}' >"$rdir/peer.json"
+  fi
+}
+
+for ((round = 1; round <= rounds; round++)); do
+  rdir="$out/round$round" prefix="${run}_r$round"
+  mkdir -p "$rdir/logs" "$rdir/series"
+  cp "$out/expected.json" "$rdir/"
+  say "round $round of $rounds"
+  measure_round
+  # The round's own report, as a one-round run's.
+  (out="$rdir" run="$run, round $round of $rounds" && write_report)
+done
+write_summary
 cat "$out/table.txt"
-say "results: $out/results.json, $out/table.txt, $out/throughput.png"
+say "results: $out/results.json, $out/table.txt, $out/throughput.png; each round's in $out/round*/"

@@ -583,6 +583,9 @@ full_page_writes = on
 log_line_prefix = '%m [%p] %q%u@%d '
 log_connections = off
 log_lock_waits = on
+# Every autovacuum run, with its duration: one that lands in a measurement shows here (one did,
+# in the benchmark's latency runs; scripts/benchmark.sh quiesce_database).
+log_autovacuum_min_duration = 0
 EOF
   ((EUID == 0)) && chown postgres:postgres "$PG_DATA/eventsink.conf"
   return 0

@@ -1,11 +1,11 @@
 # shellcheck shell=bash disable=SC2154 # the variables used here are benchmark.sh's
 # The benchmark's peer: Kafka Connect (standalone) with Debezium's JDBC sink connector in upsert
 # mode, on the same broker and database as our sink. Sourced by scripts/benchmark.sh, whose
-# variables it uses (out, run, topic, produced, unique, peer_tasks, BENCH, topics, pids) and whose
-# helpers (fresh_schema, checkpoint, load_average, unix_time, free_port, stop, cpu_seconds,
-# backends_cpu_seconds).
+# variables it uses (out, rdir, run, prefix, topic, produced, unique, peer_tasks, BENCH, topics,
+# pids) and whose helpers (fresh_schema, quiesce_database, load_average, unix_time, free_port,
+# stop, cpu_seconds, backends_cpu_seconds).
 #
-# measure_peer writes $out/peer.json. When the peer cannot be run it writes
+# measure_peer writes $rdir/peer.json. When the peer cannot be run it writes
 # {"name": "peer", "error": "<exactly why>"} instead and returns 1, and the table says why.
 #
 # Why a second topic: Debezium's JDBC sink maps a record's schema to columns, so it needs records
@@ -20,7 +20,7 @@ PEER_DIR="$EVENTSINK_ROOT/benchmarks/peer"
 peer_pom_property() { sed -n "s:.*<$1>\(.*\)</$1>.*:\1:p" "$PEER_DIR/pom.xml" | head -n 1; }
 
 peer_fail() {
-  jq -n --arg error "$1" '{name: "peer", error: $error}' >"$out/peer.json"
+  jq -n --arg error "$1" '{name: "peer", error: $error}' >"$rdir/peer.json"
   return 1
 }
 
@@ -110,21 +110,24 @@ EOF
 peer_first_error() { grep -m1 -E ' (ERROR|FATAL) ' "$1" | cut -c1-300 || true; }
 
 measure_peer() {
-  local java libs schema="${run}_peer" peer_topic="${run}_peer" url log pid watch started
-  local load_before config_dir="$out/peer" timeout_s copy
+  local java libs schema="${prefix}_peer" peer_topic="${run}_peer" url log pid watch started
+  local load_before config_dir="$rdir/peer" timeout_s
   java="$(command -v java)" || { peer_fail "java not found (scripts/install-deps.sh installs openjdk-17-jre-headless)"; return 1; }
   libs="$(peer_fetch_jars)" || { peer_fail "$libs"; return 1; }
   peer_parse_database_url || { peer_fail "EVENTSINK_DATABASE_URL is not a postgresql://USER@HOST:PORT/DB URL"; return 1; }
 
-  topics+=("$peer_topic")
-  copy="$("$BENCH" envelope --topic "$topic" --to "$peer_topic" 2>>"$out/logs/peer-envelope.log")" ||
-    { peer_fail "writing the events in Connect's JSON envelope failed: $(tail -n 1 "$out/logs/peer-envelope.log")"; return 1; }
+  # The copy is written once, by the first round, and read by every round's connector.
+  if [[ -z "${peer_copy:-}" ]]; then
+    topics+=("$peer_topic")
+    peer_copy="$("$BENCH" envelope --topic "$topic" --to "$peer_topic" 2>>"$out/logs/peer-envelope.log")" ||
+      { peer_copy=""; peer_fail "writing the events in Connect's JSON envelope failed: $(tail -n 1 "$out/logs/peer-envelope.log")"; return 1; }
+  fi
   url="$(fresh_schema "$schema")"
   mkdir -p "$config_dir"
   peer_write_config "$schema" "$peer_topic" "$config_dir"
 
-  log="$out/logs/peer.log"
-  checkpoint
+  log="$rdir/logs/peer.log"
+  quiesce_database
   load_before="$(load_average)"
   "$java" -Xms512m -Xmx1g -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
     -Dlog4j.configuration="file:$PEER_DIR/log4j.properties" -cp "$libs/*" \
@@ -144,7 +147,7 @@ measure_peer() {
   # A slow peer gets time: at the 2,300 events/s its authors report, plus start-up.
   timeout_s=$((600 + unique / 1000))
   if ! watch="$("$BENCH" watch --count rows --database-url "$url" --target "$unique" \
-    --interval-ms 500 --timeout-s "$timeout_s" --series "$out/series/peer.txt")"; then
+    --interval-ms 500 --timeout-s "$timeout_s" --series "$rdir/series/peer.txt")"; then
     local why
     if ! kill -0 "$pid" 2>/dev/null; then
       why="Kafka Connect exited: $(peer_first_error "$log")"
@@ -165,7 +168,7 @@ measure_peer() {
   started="$(grep -m1 'Adding newly assigned partitions' "$log" | sed -n 's/^\[\([^]]*\)\].*/\1/p')"
   [[ -n "$started" ]] || { peer_fail "no partition assignment in Connect's log ($log)"; return 1; }
   started="$(unix_time "$started")"
-  jq -n --argjson watch "$watch" --argjson started "$started" --argjson copy "$copy" \
+  jq -n --argjson watch "$watch" --argjson started "$started" --argjson copy "$peer_copy" \
     --argjson tasks "$peer_tasks" --argjson produced "$produced" \
     --argjson connect_cpu "$connect_cpu" --argjson database_cpu "$database_cpu" \
     --arg before "$load_before" --arg after "$(load_average)" \
@@ -174,5 +177,5 @@ measure_peer() {
       events_per_second: ($copy.written / ($watch.reached_at - $started)),
       rows: $watch.count, records: $copy.written, produced: $produced,
       client_cpu_seconds: $connect_cpu, database_cpu_seconds: $database_cpu,
-      load_average: [($before | tonumber), ($after | tonumber)]}' >"$out/peer.json"
+      load_average: [($before | tonumber), ($after | tonumber)]}' >"$rdir/peer.json"
 }
