@@ -44,8 +44,8 @@
 # once, each ratio is taken within a round, and the table reports per measurement the median
 # over the rounds (each round's ratios are listed below it). Each round's own report is in
 # round<N>/. The run prints the table and writes results.json, table.txt, throughput.png (of the
-# median round) and every log under the output directory. README.md ("Performance") explains each number. The run is only as quiet as
-# the machine: its load average is in the table.
+# median round) and every log under the output directory. README.md ("Performance") explains
+# each number. The run is only as quiet as the machine: its load average is in the table.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/env.sh
@@ -83,7 +83,7 @@ done
 
 run="bench_$(date +%Y%m%d_%H%M%S)"
 out="${out:-$EVENTSINK_STATE_DIR/benchmark/$run}"
-mkdir -p "$out/logs" "$out/series"
+mkdir -p "$out/logs"
 out="$(cd "$out" && pwd)"
 say() { echo "benchmark: $*"; }
 die() { echo "benchmark: $*" >&2; exit 1; }

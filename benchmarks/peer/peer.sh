@@ -15,6 +15,8 @@
 # before the peer's clock starts.
 
 PEER_DIR="$EVENTSINK_ROOT/benchmarks/peer"
+# What eventsink-bench envelope reported once the first round has written the copy (JSON).
+peer_copy=""
 
 # Version properties of the POM: the jar cache is keyed on them.
 peer_pom_property() { sed -n "s:.*<$1>\(.*\)</$1>.*:\1:p" "$PEER_DIR/pom.xml" | head -n 1; }
@@ -117,7 +119,7 @@ measure_peer() {
   peer_parse_database_url || { peer_fail "EVENTSINK_DATABASE_URL is not a postgresql://USER@HOST:PORT/DB URL"; return 1; }
 
   # The copy is written once, by the first round, and read by every round's connector.
-  if [[ -z "${peer_copy:-}" ]]; then
+  if [[ -z "$peer_copy" ]]; then
     topics+=("$peer_topic")
     peer_copy="$("$BENCH" envelope --topic "$topic" --to "$peer_topic" 2>>"$out/logs/peer-envelope.log")" ||
       { peer_copy=""; peer_fail "writing the events in Connect's JSON envelope failed: $(tail -n 1 "$out/logs/peer-envelope.log")"; return 1; }
