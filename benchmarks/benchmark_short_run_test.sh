@@ -3,8 +3,8 @@
 # every measurement included (the peer too), in two rounds, against the local stack. Checks that
 # the outputs exist, each round's and the run's, and that the numbers are whole: each sink run, in
 # every round, counted exactly what the producer's ledger says and stored exactly the ceiling's
-# rows. It does not judge the throughput: two minutes on a
-# shared machine say nothing reliable about that.
+# rows. It does not judge the throughput: two minutes on a shared machine say nothing reliable
+# about that.
 #
 # Usage: benchmark_short_run_test.sh BUILD_DIR   (the build tree holding the three binaries)
 set -euo pipefail

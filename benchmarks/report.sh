@@ -1,7 +1,7 @@
 # shellcheck shell=bash disable=SC2154 # the variables used here are benchmark.sh's
 # The benchmark's report, from the measurements' JSON files in $out. Sourced by
 # scripts/benchmark.sh, whose variables it uses (out, run, events, duplicates, partitions, seed,
-# batch_size, latency_rate, latency_seconds, latency_warmup, workers_list).
+# batch_size, latency_rate, latency_seconds, latency_warmup, workers_list, rounds).
 #
 # write_report writes, for one round (with out set to the round's directory):
 #   results.json    every number, the machine, the settings, and whether each target is met
