@@ -11,6 +11,14 @@ Properties producer_properties(const std::string& brokers, const Properties& ove
           {"bootstrap.servers", brokers},
           {"enable.idempotence", "true"},
           {"acks", "all"},
+          // One produce request per broker at a time. With more, librdkafka 2.0.2 can report a
+          // record delivered that the broker never stored: a partition's first request fails
+          // (say, NOT_LEADER while a new topic's leader is still loading), the next request,
+          // already on its way, succeeds (the broker accepts any first sequence number from a
+          // producer it has no state for), and librdkafka takes that success as an implicit
+          // acknowledgement of the failed records, with offset -1001 (confluent-kafka-go#921;
+          // seen in a chaos run here). About a tenth of the producer's peak rate is the price.
+          {"max.in.flight.requests.per.connection", "1"},
           // The Java client's partitioner: the same key lands on the same partition whoever
           // produces it (this producer, kcat with -X partitioner=murmur2_random, Java services).
           {"partitioner", "murmur2_random"},

@@ -1,8 +1,9 @@
 // An idempotent librdkafka producer that reports each record's fate.
 //
 // Defaults are the durable ones: enable.idempotence=true (the broker drops a retried record it
-// already has, so producer retries never duplicate) and acks=all. Callers may add properties
-// (-X), applied after the defaults.
+// already has, so producer retries never duplicate), acks=all, and one request in flight per
+// broker (with more, librdkafka 2.0.2 can acknowledge a record the broker never stored: see
+// producer_properties). Callers may add properties (-X), applied after the defaults.
 //
 // Every produced record carries an opaque pointer; when the broker acknowledges or rejects the
 // record, the DeliveryCallback receives it back with the outcome. Callbacks run on the

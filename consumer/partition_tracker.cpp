@@ -51,12 +51,6 @@ void PartitionTracker::committed(const TopicPartition& tp, std::int64_t next_off
   }
 }
 
-void PartitionTracker::rewind(const TopicPartition& tp) {
-  if (auto it = partitions_.find(tp); it != partitions_.end()) {
-    it->second.position = it->second.stored_next;
-  }
-}
-
 const PartitionOwnership* PartitionTracker::find(const TopicPartition& tp) const {
   const auto it = partitions_.find(tp);
   return it == partitions_.end() ? nullptr : &it->second;

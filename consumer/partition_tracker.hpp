@@ -52,9 +52,6 @@ class PartitionTracker {
   // PostgreSQL now stores `next_offset` for the partition (a batch committed).
   void committed(const TopicPartition& tp, std::int64_t next_offset);
 
-  // The batch in progress was dropped for this partition: expect its records again.
-  void rewind(const TopicPartition& tp);
-
   const PartitionOwnership* find(const TopicPartition& tp) const;
   std::vector<TopicPartition> owned() const;  // not fenced
   std::size_t size() const { return partitions_.size(); }

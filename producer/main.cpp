@@ -1,6 +1,6 @@
 // eventsink-producer: writes events to Kafka (generate, replay) and tells what the sink must
-// then report (expect). See producer/README.md. Only wiring here: parsing is in
-// producer_config, the sending in send_session, the sources in record_sources.
+// then report (expect); see README.md. Only wiring here: parsing is in producer_config, the
+// sending in send_session, the sources in record_sources.
 #include <cstdio>
 #include <fstream>
 #include <iostream>

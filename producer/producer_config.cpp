@@ -24,9 +24,11 @@ void add_send_options(CLI::App& command, SendOptions& send, std::vector<std::str
       ->check(CLI::Range(1, 10000));
   command.add_option("-X", properties,
                      "librdkafka property key=value, as kcat's -X (repeatable; applied after "
-                     "the durable defaults enable.idempotence=true, acks=all)");
-  command.add_option("--ledger", send.ledger_path,
-                     "Write one line per delivered record to this file (see producer/README.md)");
+                     "the durable defaults enable.idempotence=true, acks=all, "
+                     "max.in.flight.requests.per.connection=1)");
+  command.add_option(
+      "--ledger", send.ledger_path,
+      "Write one line per delivered record to this file (README.md, section The ledger)");
   command.add_option("--rate", send.rate, "Records per second; 0 = as fast as possible")
       ->check(CLI::Range(0.0, 1e9));
   command

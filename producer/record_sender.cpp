@@ -87,6 +87,13 @@ void RecordSender::on_delivery(const kafka::DeliveryReport& report) noexcept {
       pending = std::move(node.mapped());
     }
     if (report.delivered()) {
+      if (report.offset < 0 && ++acknowledged_without_offset_ <= kFailuresLogged) {
+        // librdkafka's implicit acknowledgement: the record may never have been stored (see
+        // kafka::producer_properties). Only with max.in.flight.requests.per.connection > 1.
+        spdlog::warn("Kafka acknowledged {} without an offset: it may not be stored",
+                     pending.topic.empty() ? std::string("an invalid record")
+                                           : event_key(pending.topic, pending.event_id));
+      }
       if (ledger_ != nullptr) {
         ledger_->append(LedgerEntry{.topic = std::move(pending.topic),
                                     .event_id = std::move(pending.event_id),

@@ -1,4 +1,4 @@
-// kcat as a producer: the exact `kcat -P` lines producer/README.md documents send valid events
+// kcat as a producer: the exact `kcat -P` lines README.md documents send valid events
 // that the sink counts as it counts the bundled producer's.
 #include <filesystem>
 #include <fstream>
@@ -94,10 +94,10 @@ class KcatJsonLines : public StackTest {
 };
 
 TEST_F(KcatJsonLines, KeyedLinesAreCountedAndPartitionedAsTheProducerDoes) {
-  // Exactly the command of producer/README.md, with this test's broker, topic and file.
+  // Exactly the command of README.md, with this test's broker, topic and file.
   const std::string kcat = "kcat -P -b " + endpoints().brokers + " -t " + topic() +
                            " -K '\\t' -X partitioner=murmur2_random -X enable.idempotence=true"
-                           " -l " +
+                           " -X max.in.flight=1 -l " +
                            keyed_file().string();
   ASSERT_EQ(run(kcat), 0) << kcat;
   consume_and_expect_ground_truth();
@@ -160,7 +160,8 @@ TEST_F(KcatJsonLines, KeyedLinesAreCountedAndPartitionedAsTheProducerDoes) {
 TEST_F(KcatJsonLines, UnkeyedLinesAreCountedExactlyToo) {
   // Without keys the copies of an event spread over partitions; the sink still stores it once.
   const std::string kcat = "kcat -P -b " + endpoints().brokers + " -t " + topic() +
-                           " -X enable.idempotence=true -l " + bare_file().string();
+                           " -X enable.idempotence=true -X max.in.flight=1 -l " +
+                           bare_file().string();
   ASSERT_EQ(run(kcat), 0) << kcat;
   consume_and_expect_ground_truth();
 }
