@@ -87,7 +87,7 @@ void RecordSender::on_delivery(const kafka::DeliveryReport& report) noexcept {
       pending = std::move(node.mapped());
     }
     if (report.delivered()) {
-      if (report.offset < 0 && ++acknowledged_without_offset_ <= kFailuresLogged) {
+      if (report.offset < 0 && ++acknowledged_without_offset_ <= kWithoutOffsetLogged) {
         // librdkafka's implicit acknowledgement: the record may never have been stored (see
         // kafka::producer_properties). Only with max.in.flight.requests.per.connection > 1.
         spdlog::warn("Kafka acknowledged {} without an offset: it may not be stored",

@@ -61,7 +61,8 @@ class RecordSender {
 
   void on_delivery(const kafka::DeliveryReport& report) noexcept;
 
-  static constexpr std::uint64_t kFailuresLogged = 5;  // also acknowledgements without offset
+  static constexpr std::uint64_t kFailuresLogged = 5;
+  static constexpr std::uint64_t kWithoutOffsetLogged = 5;
 
   const std::string kafka_topic_;
   LedgerWriter* const ledger_;
@@ -76,7 +77,7 @@ class RecordSender {
   std::atomic<std::uint64_t> failed_ = 0;
   std::atomic<std::uint64_t> duplicates_ = 0;
   std::atomic<std::uint64_t> invalid_ = 0;
-  std::atomic<std::uint64_t> acknowledged_without_offset_ = 0;  // for the warnings' limit
+  std::atomic<std::uint64_t> acknowledged_without_offset_ = 0;
 
   // Declared last, so it is destroyed first: its destructor drains reports into on_delivery,
   // which uses everything above.

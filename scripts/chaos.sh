@@ -271,10 +271,10 @@ summary="$(jq -c --argjson duration "$duration" --argjson seed "$seed" --arg run
   --argjson faults "$(for kind in "${kinds[@]}"; do echo "{\"$kind\": ${injected[$kind]:-0}}"; done | jq -s add)" \
   '. + {run: $run, duration_s: $duration, seed: $seed, faults: $faults,
         unexpected_exits: $unexpected_exits, slow_shutdowns: $slow_shutdowns}' <<<"$summary")"
-exact="$(jq '.acknowledged_without_offset == 0 and .stats_exact and .lost == 0 and .double_counted == 0 and .phantom_rows == 0
-  and .rows == .distinct_events and .dead_letters == .produced_malformed
-  and .dead_letters_missing == 0 and .stalled_partitions == 0 and .unexpected_exits == 0
-  and .slow_shutdowns == 0' <<<"$summary")"
+exact="$(jq '.acknowledged_without_offset == 0 and .stats_exact and .lost == 0
+  and .double_counted == 0 and .phantom_rows == 0 and .rows == .distinct_events
+  and .dead_letters == .produced_malformed and .dead_letters_missing == 0
+  and .stalled_partitions == 0 and .unexpected_exits == 0 and .slow_shutdowns == 0' <<<"$summary")"
 summary="$(jq -c --argjson exact "$exact" '. + {verdict: (if $exact then "exact" else "MISMATCH" end)}' \
   <<<"$summary")"
 echo "$summary" >"$dir/summary.json"
