@@ -15,6 +15,11 @@ std::uint64_t from_opaque(void* opaque) {
   return reinterpret_cast<std::uintptr_t>(opaque);
 }
 
+// How log lines name a record: its event's identity, if it is a valid event.
+std::string record_name(const std::string& topic, const std::string& event_id) {
+  return topic.empty() ? std::string("an invalid record") : event_key(topic, event_id);
+}
+
 }  // namespace
 
 RecordSender::RecordSender(const kafka::Properties& properties, std::string kafka_topic,
@@ -91,8 +96,7 @@ void RecordSender::on_delivery(const kafka::DeliveryReport& report) noexcept {
         // librdkafka's implicit acknowledgement: the record may never have been stored (see
         // kafka::producer_properties). Only with max.in.flight.requests.per.connection > 1.
         spdlog::warn("Kafka acknowledged {} without an offset: it may not be stored",
-                     pending.topic.empty() ? std::string("an invalid record")
-                                           : event_key(pending.topic, pending.event_id));
+                     record_name(pending.topic, pending.event_id));
       }
       if (ledger_ != nullptr) {
         ledger_->append(LedgerEntry{.topic = std::move(pending.topic),
@@ -107,9 +111,7 @@ void RecordSender::on_delivery(const kafka::DeliveryReport& report) noexcept {
     probe_.failed();
     const std::uint64_t failures = ++failed_;
     if (failures <= kFailuresLogged) {
-      spdlog::error("delivery failed for {}: {}",
-                    pending.topic.empty() ? std::string("an invalid record")
-                                          : event_key(pending.topic, pending.event_id),
+      spdlog::error("delivery failed for {}: {}", record_name(pending.topic, pending.event_id),
                     kafka::error_text(report.error));
     } else if (failures == kFailuresLogged + 1) {
       spdlog::error("more deliveries failed; they are counted, not logged");
