@@ -98,6 +98,11 @@ int main(int argc, char** argv) {
   sink_transaction_command
       ->add_option("--batch-size", sink_transaction.batch_records, "Records per transaction")
       ->check(CLI::Range(1, 1000000));
+  sink_transaction_command
+      ->add_option("--array-staging-limit", sink_transaction.array_staging_limit,
+                   "Batches of at most this many distinct events are staged as array parameters, "
+                   "larger ones with COPY (the sink's own limit by default)")
+      ->capture_default_str();
   sink_transaction_command->add_option("--series", sink_transaction.series_path,
                                        "Write progress samples here");
 

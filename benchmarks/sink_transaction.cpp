@@ -48,7 +48,7 @@ SinkTransactionResult measure_sink_transaction(const SinkTransactionSettings& se
        PartitionClaims(connection, group, "eventsink-bench").claim(partitions)) {
     epochs[claim.tp] = claim.epoch;
   }
-  SinkWriter writer(connection, group);
+  SinkWriter writer(connection, group, settings.array_staging_limit);
   ProgressSeries series(settings.series_path);
   std::uint64_t written = 0;
 

@@ -19,6 +19,7 @@
 #include <string>
 
 #include "common/kafka_config.hpp"
+#include "consumer/sink_writer.hpp"
 
 namespace eventsink::bench {
 
@@ -27,6 +28,7 @@ struct SinkTransactionSettings {
   std::string topic;
   std::string database_url;  // its search_path names a fresh schema
   std::size_t batch_records = 5000;
+  std::size_t array_staging_limit = SinkWriter::kDefaultArrayStagingLimit;
   std::string series_path;  // ProgressSeries output; empty: none
 };
 

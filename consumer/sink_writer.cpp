@@ -50,10 +50,10 @@ SELECT owner_epoch, next_offset FROM partition_offsets
  WHERE consumer_group = $1 AND kafka_topic = $2 AND kafka_partition = $3
 )sql";
 
-// Inserts the staged events, then adds each topic's counts to its stats row for shard $1 in topic
-// order (see stats_shard), and returns those counts; one round trip for the whole batch. Every
-// record of the batch is received (the sum of the copies); the staged rows that were inserted are
-// the first sightings.
+// The body of the statement that inserts the staged events (the rows of batch_events), then adds
+// each topic's counts to its stats row for shard $1 in topic order (see stats_shard), and returns
+// those counts; one round trip for the whole batch. Every record of the batch is received (the
+// sum of the copies); the staged rows that were inserted are the first sightings.
 //
 // There is no ORDER BY: the rows are staged in write order (staged_events), and a sequential scan
 // returns them nearly so. Nearly: COPY puts a row that does not fit its current page on an
@@ -62,8 +62,8 @@ SELECT owner_epoch, next_offset FROM partition_offsets
 // conflicting orders deadlock, which PostgreSQL detects and the worker retries (only records
 // without a key can put one event on two partitions). Sorting in SQL instead made PostgreSQL copy
 // every row, payload included, through a tuplesort: about 5 % of its CPU per event.
-constexpr const char* kInsertStaged = R"sql(
-WITH inserted AS (
+constexpr const char* kInsertAndCount = R"sql(
+inserted AS (
     INSERT INTO events (topic, event_id, event_time, source, payload,
                         kafka_topic, kafka_partition, kafka_offset)
     SELECT topic, event_id, event_time, source, payload, kafka_topic, kafka_partition, kafka_offset
@@ -88,6 +88,32 @@ WITH inserted AS (
 )
 SELECT topic, received, fresh FROM counts ORDER BY topic
 )sql";
+
+// The same statement for a small batch, its rows sent as one array parameter per column instead
+// of through COPY: the CTE named batch_events hides the staging table, so the rest is the same
+// statement, and unnest yields the rows in the arrays' order, which is write order.
+//
+// Why two ways: the staging table costs a fixed amount per transaction, which a small batch
+// cannot spread. ON COMMIT DELETE ROWS truncates it at every commit, and a truncation rebuilds the
+// index of the table's TOAST table and closes and reopens its files: perf of a backend committing
+// 10-row batches put a quarter of its time there. In the sink's own transaction (eventsink-bench
+// sink-transaction), 25-record batches staged as arrays ran 1.2-1.7 times as fast as through the
+// table; from about 100 records on the two ways were even within the noise, and PostgreSQL parses
+// array literals more slowly than COPY's text, so large batches keep COPY.
+constexpr const char* kBatchEventsFromArrays = R"sql(
+WITH batch_events AS (
+    SELECT * FROM unnest($2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::jsonb[],
+                         $7::text[], $8::integer[], $9::bigint[], $10::integer[])
+        AS a (topic, event_id, event_time, source, payload,
+              kafka_topic, kafka_partition, kafka_offset, copies)
+),)sql";
+
+std::string insert_staged_sql() {
+  return std::string("WITH") + kInsertAndCount;
+}
+std::string insert_arrays_sql() {
+  return std::string(kBatchEventsFromArrays) + kInsertAndCount;
+}
 
 constexpr const char* kInsertOne = R"sql(
 INSERT INTO events (topic, event_id, event_time, source, payload,
@@ -240,6 +266,70 @@ class StagingCopy {
 };
 #pragma GCC diagnostic pop
 
+// Appends `text` as a quoted element of a PostgreSQL array literal. Within double quotes only a
+// double quote and a backslash are special (each escaped with a backslash); braces, commas,
+// whitespace and the word NULL are taken as they are.
+void append_array_element(std::string& out, std::string_view text) {
+  constexpr std::string_view kSpecial = "\"\\";
+  out += '"';
+  std::size_t from = 0;
+  for (auto at = text.find_first_of(kSpecial); at != std::string_view::npos;
+       at = text.find_first_of(kSpecial, from)) {
+    out.append(text.substr(from, at - from));
+    out += '\\';
+    out += text[at];
+    from = at + 1;
+  }
+  out.append(text.substr(from));
+  out += '"';
+}
+
+// A small batch's staging rows as array literals, one per staging column, in kStagingColumns'
+// order (the parameters $2 to $10 of kBatchEventsFromArrays).
+class StagingArrays {
+ public:
+  using Columns = std::array<std::string, kStagingColumns.size()>;
+
+  // `columns` is the caller's, kept between batches so that its strings' capacity is reused.
+  explicit StagingArrays(Columns& columns) : columns_(columns) {
+    for (auto& column : columns_) {
+      column.assign(1, '{');
+    }
+  }
+
+  void add(const EventRecord& record, std::int64_t copies) {
+    const auto& [at, event] = record;
+    if (rows_++ > 0) {
+      for (auto& column : columns_) {
+        column += ',';
+      }
+    }
+    append_array_element(columns_[0], event.topic);
+    append_array_element(columns_[1], event.event_id);
+    columns_[2] += '"';
+    append_timestamp(columns_[2], event.timestamp);
+    columns_[2] += '"';
+    append_array_element(columns_[3], event.source);
+    append_array_element(columns_[4], event.payload_json);
+    append_array_element(columns_[5], at.kafka_topic);
+    append_number(columns_[6], at.partition);
+    append_number(columns_[7], at.offset);
+    append_number(columns_[8], copies);
+  }
+
+  // Closes the literals and returns them.
+  const Columns& complete() {
+    for (auto& column : columns_) {
+      column += '}';
+    }
+    return columns_;
+  }
+
+ private:
+  Columns& columns_;
+  std::size_t rows_ = 0;
+};
+
 bool same_identity(const Event& a, const Event& b) {
   return a.topic == b.topic && a.event_id == b.event_id;
 }
@@ -324,13 +414,17 @@ void append_staging_row(std::string& out, const EventRecord& record, std::int64_
   out += '\n';
 }
 
-SinkWriter::SinkWriter(pqxx::connection& connection, std::string consumer_group)
-    : connection_(connection), consumer_group_(std::move(consumer_group)) {
+SinkWriter::SinkWriter(pqxx::connection& connection, std::string consumer_group,
+                       std::size_t array_staging_limit)
+    : connection_(connection),
+      consumer_group_(std::move(consumer_group)),
+      array_staging_limit_(array_staging_limit) {
   pqxx::nontransaction setup(connection_);
   setup.exec0(kCreateStaging);
   connection_.prepare("eventsink_advance_offset", kAdvanceOffset);
   connection_.prepare("eventsink_read_offset", kReadOffset);
-  connection_.prepare("eventsink_insert_staged", kInsertStaged);
+  connection_.prepare("eventsink_insert_staged", insert_staged_sql());
+  connection_.prepare("eventsink_insert_arrays", insert_arrays_sql());
   connection_.prepare("eventsink_insert_one", kInsertOne);
   connection_.prepare("eventsink_add_topic_counts", kAddTopicCounts);
   connection_.prepare("eventsink_insert_dead_letter", kInsertDeadLetter);
@@ -346,7 +440,9 @@ WriteResult SinkWriter::write(Batch& batch, const std::vector<OffsetAdvance>& of
     spdlog::warn("PostgreSQL refused a batch of {} records ({}); retrying row by row", batch.size(),
                  error.what());
   }
-  return write_once(batch, offsets, Mode::kRowByRow);
+  auto result = write_once(batch, offsets, Mode::kRowByRow);
+  result.row_by_row = true;
+  return result;
 }
 
 WriteResult SinkWriter::write_once(Batch& batch, const std::vector<OffsetAdvance>& offsets,
@@ -403,15 +499,27 @@ std::vector<TopicCounts> SinkWriter::insert_events_bulk(pqxx::work& tx, const Ba
   if (batch.events().empty()) {
     return {};
   }
-  {
+  const auto staged = staged_events(batch.events());
+  const auto shard = stats_shard(batch);
+  pqxx::result rows;
+  if (staged.size() <= array_staging_limit_) {
+    StagingArrays arrays(staging_arrays_);
+    for (const auto& row : staged) {
+      arrays.add(batch.events()[row.index], row.copies);
+    }
+    const auto& columns = arrays.complete();
+    rows = tx.exec_prepared("eventsink_insert_arrays", shard, columns[0], columns[1], columns[2],
+                            columns[3], columns[4], columns[5], columns[6], columns[7], columns[8]);
+  } else {
     StagingCopy staging(tx, staging_chunk_);
-    for (const auto& row : staged_events(batch.events())) {
+    for (const auto& row : staged) {
       staging.add(batch.events()[row.index], row.copies);
     }
     staging.complete();
+    rows = tx.exec_prepared("eventsink_insert_staged", shard);
   }
   std::vector<TopicCounts> counts;
-  for (const auto& row : tx.exec_prepared("eventsink_insert_staged", stats_shard(batch))) {
+  for (const auto& row : rows) {
     counts.push_back(TopicCounts{.topic = row[0].as<std::string>(),
                                  .received = row[1].as<std::int64_t>(),
                                  .unique = row[2].as<std::int64_t>()});

@@ -5,8 +5,9 @@
 //      fencing epoch and the offset the batch started from (otherwise another worker owns the
 //      partition now, and the whole transaction is rolled back);
 //   2. inserts the events with ON CONFLICT (topic, event_id) DO NOTHING, learning which were new
-//      (COPY into a session-local staging table first; an event the batch holds several times is
-//      staged once, with its number of copies, since every later copy is a duplicate anyway);
+//      (staged first: COPY into a session-local staging table, or for a small batch array
+//      parameters; an event the batch holds several times is staged once, with its number of
+//      copies, since every later copy is a duplicate anyway);
 //   3. adds received / unique / duplicates to each topic's stats (in a row of its own per lowest
 //      partition of the batch, so that workers never queue on one row: topic_stats sums them);
 //   4. stores the dead letters;
@@ -19,6 +20,8 @@
 // Thread-safety: a SinkWriter uses one connection and belongs to one thread.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -54,6 +57,7 @@ struct WriteResult {
   std::vector<TopicPartition> fenced;  // with kFenced
   std::vector<TopicCounts> topics;     // with kCommitted
   std::size_t dead_lettered = 0;       // with kCommitted
+  bool row_by_row = false;             // with kCommitted: PostgreSQL refused the batch whole
 };
 
 // One row of SinkWriter's staging table: the first copy of an event in its batch, and how many of
@@ -76,9 +80,17 @@ void append_staging_row(std::string& out, const EventRecord& record, std::int64_
 
 class SinkWriter {
  public:
+  // Where COPY's lower cost per row starts to outweigh the staging table's cost per transaction.
+  static constexpr std::size_t kDefaultArrayStagingLimit = 100;
+
   // Prepares statements and the session's staging table on `connection`, which must outlive
   // the writer. Throws pqxx exceptions if the database is unreachable.
-  SinkWriter(pqxx::connection& connection, std::string consumer_group);
+  //
+  // A batch of at most `array_staging_limit` distinct events is staged as array parameters of the
+  // insert statement, a larger one with COPY into the staging table (sink_writer.cpp says why);
+  // the effect is the same.
+  SinkWriter(pqxx::connection& connection, std::string consumer_group,
+             std::size_t array_staging_limit = kDefaultArrayStagingLimit);
 
   // Runs the batch's transaction. Database trouble surfaces as pqxx exceptions after a rollback;
   // retrying the same call is always safe.
@@ -102,7 +114,9 @@ class SinkWriter {
 
   pqxx::connection& connection_;
   std::string consumer_group_;
+  std::size_t array_staging_limit_;
   std::string staging_chunk_;  // COPY data on its way to PostgreSQL; its capacity is reused
+  std::array<std::string, 9> staging_arrays_;  // a small batch's array literals, likewise
 };
 
 }  // namespace eventsink

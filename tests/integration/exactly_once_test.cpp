@@ -1,4 +1,5 @@
 // The sink's promise, against the real broker and database: every record takes effect once.
+#include <algorithm>
 #include <filesystem>
 #include <random>
 #include <thread>
@@ -218,6 +219,97 @@ TEST_F(ExactlyOnce, StaleWorkerCannotCommitAfterAnotherClaimedItsPartition) {
       batch_b, {{.tp = p0, .epoch = claim_b.epoch, .expected_next = 1, .new_next = 3}});
   EXPECT_EQ(wrong_start.status, WriteResult::Status::kFenced);
   EXPECT_EQ(query_value<std::int64_t>("SELECT received FROM topic_stats"), 2);
+}
+
+// A small batch is staged as array parameters, a large one with COPY (SinkWriter's
+// constructor): each encodes the rows its own way, and both must store the same rows and counts,
+// whatever bytes the events hold.
+TEST_F(ExactlyOnce, SmallAndLargeBatchesStoreTheSameRowsAndCounts) {
+  std::vector<Event> events = {
+      make_event("order.created", R"(quote " and backslash \ in an id)",
+                 R"({"text": "a \"quoted\" word, a \\ backslash", "n": 1})"),
+      make_event("order.created", "{braces,commas} NULL",
+                 R"({"list": [1, {"x": null}], "b": true})"),
+      make_event("order.created", "tab\tnewline\nreturn\r", R"({"escaped": "\t\n\r\u0001"})"),
+      make_event("user.login", "unicode é ✓ 日本", R"({"name": "Zoë ✓", "emoji": "🙂"})"),
+      make_event("user.login", "", "{}"),
+  };
+  events[0].source = R"(src "with" \ quotes)";
+  events[3].source = "NULL";
+  const TopicPartition p0{topic(), 0};
+
+  // Writes every event, the first one twice more (copies within the batch), as `group`.
+  const auto write_all = [&](const std::string& group, std::size_t array_staging_limit) {
+    auto connection = connect();
+    PartitionClaims claims(connection, group, "writer");
+    SinkWriter writer(connection, group, array_staging_limit);
+    const auto claim = claims.claim({p0}).at(0);
+    Batch batch;
+    std::int64_t offset = 0;
+    for (const auto& event : events) {
+      batch.add_event({topic(), 0, offset++}, event);
+    }
+    batch.add_event({topic(), 0, offset++}, events[0]);
+    batch.add_event({topic(), 0, offset++}, events[0]);
+    const auto result = writer.write(
+        batch,
+        {{.tp = p0, .epoch = claim.epoch, .expected_next = claim.stored_next, .new_next = offset}});
+    EXPECT_EQ(result.status, WriteResult::Status::kCommitted) << group;
+    EXPECT_FALSE(result.row_by_row) << group << ": PostgreSQL refused the batch whole";
+    EXPECT_TRUE(batch.dead_letters().empty()) << group;
+  };
+  const auto stored = [&] {
+    auto connection = connect();
+    pqxx::read_transaction tx(connection);
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& row : tx.exec(
+             "SELECT topic, event_id, event_time::text, source, payload::text, kafka_topic, "
+             "kafka_partition::text, kafka_offset::text FROM events ORDER BY topic, event_id")) {
+      rows.emplace_back();
+      for (const auto& field : row) {
+        rows.back().push_back(field.as<std::string>());
+      }
+    }
+    for (const auto& row :
+         tx.exec("SELECT topic, received::text, unique_events::text, duplicates::text "
+                 "FROM topic_stats ORDER BY topic")) {
+      rows.push_back({"stats", row[0].as<std::string>(), row[1].as<std::string>(),
+                      row[2].as<std::string>(), row[3].as<std::string>()});
+    }
+    return rows;
+  };
+  const auto clear = [&] {
+    auto connection = connect();
+    pqxx::work tx(connection);
+    tx.exec0("TRUNCATE events, topic_stats_shards");
+    tx.commit();
+  };
+
+  write_all("as-arrays", /*array_staging_limit=*/events.size());
+  const auto via_arrays = stored();
+  clear();
+  write_all("with-copy", /*array_staging_limit=*/0);
+  const auto via_copy = stored();
+
+  EXPECT_EQ(via_arrays, via_copy);
+  ASSERT_EQ(via_copy.size(), events.size() + 2);  // the rows, then the two topics' statistics
+  auto connection = connect();
+  pqxx::nontransaction tx(connection);
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const auto& row = via_copy[i];
+    const auto event = std::find_if(events.begin(), events.end(), [&](const Event& e) {
+      return e.topic == row[0] && e.event_id == row[1];
+    });
+    ASSERT_NE(event, events.end()) << "an identity that was not sent: " << row[1];
+    EXPECT_EQ(row[3], event->source);
+    EXPECT_TRUE(
+        tx.exec_params1("SELECT $1::jsonb = $2::jsonb", row[4], event->payload_json)[0].as<bool>())
+        << row[4];
+  }
+  EXPECT_EQ(via_copy[events.size()],
+            (std::vector<std::string>{"stats", "order.created", "5", "3", "2"}));
+  EXPECT_EQ(via_copy[events.size() + 1],
+            (std::vector<std::string>{"stats", "user.login", "2", "2", "0"}));
 }
 
 TEST_F(ExactlyOnce, ConsumerKilledWithSigkillRepeatedlyEndsExact) {
