@@ -116,7 +116,8 @@ class SinkWriter {
   std::string consumer_group_;
   std::size_t array_staging_limit_;
   std::string staging_chunk_;  // COPY data on its way to PostgreSQL; its capacity is reused
-  std::array<std::string, 9> staging_arrays_;  // a small batch's array literals, likewise
+  // A small batch's array literals, one per staging column; their capacity is reused likewise.
+  std::array<std::string, 9> staging_arrays_;
 };
 
 }  // namespace eventsink
