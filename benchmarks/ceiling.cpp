@@ -53,7 +53,7 @@ INSERT INTO events (topic, event_id, event_time, source, payload,
                     kafka_topic, kafka_partition, kafka_offset)
 SELECT topic, event_id, event_time, source, payload, kafka_topic, kafka_partition, kafka_offset
   FROM ceiling_batch
- ORDER BY topic COLLATE "C", event_id COLLATE "C", kafka_partition, kafka_offset
+ ORDER BY event_id COLLATE "C", topic COLLATE "C", kafka_partition, kafka_offset
     ON CONFLICT (topic, event_id) DO NOTHING
 )sql";
 

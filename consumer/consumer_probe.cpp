@@ -104,6 +104,10 @@ ConsumerProbe::ConsumerProbe(prometheus::Registry& registry)
           counter(registry, "eventsink_consumer_batches_already_applied_total",
                   "Batch retries that found their earlier attempt had committed")
               .Add({})),
+      batches_row_by_row_(
+          counter(registry, "eventsink_consumer_batches_row_by_row_total",
+                  "Batches PostgreSQL refused as a whole, committed row by row instead")
+              .Add({})),
       database_errors_(
           with_series(counter(registry, "eventsink_consumer_database_errors_total",
                               "PostgreSQL errors, by kind (connection, conflict, data, other)"),

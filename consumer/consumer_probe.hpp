@@ -18,6 +18,7 @@
 //   end_to_end_seconds              histogram  Kafka record timestamp -> commit
 //   fenced_partitions_total         counter    batches refused: partition claimed
 //   batches_already_applied_total   counter    retries that found a commit
+//   batches_row_by_row_total        counter    batches PostgreSQL refused whole
 //   database_errors_total{kind}     counter    PostgreSQL errors
 //   retries_total                   counter    batch transactions retried
 //   rebalances_total{kind}          counter    assign / revoke callbacks
@@ -65,6 +66,8 @@ class ConsumerProbe {
   void dead_lettered(std::string_view reason_code);
   void batch_fenced(std::size_t partitions) { fenced_partitions_.Increment(double(partitions)); }
   void batch_already_applied() { batches_already_applied_.Increment(); }
+  // PostgreSQL refused a batch's bulk insert; it committed row by row (slower, nothing lost).
+  void batch_written_row_by_row() { batches_row_by_row_.Increment(); }
 
   void database_error(std::string_view kind);
   void retry() { retries_.Increment(); }
@@ -89,6 +92,7 @@ class ConsumerProbe {
   prometheus::Histogram& end_to_end_seconds_;
   prometheus::Counter& fenced_partitions_;
   prometheus::Counter& batches_already_applied_;
+  prometheus::Counter& batches_row_by_row_;
   prometheus::Family<prometheus::Counter>& database_errors_;
   prometheus::Counter& retries_;
   prometheus::Family<prometheus::Counter>& rebalances_;

@@ -339,7 +339,7 @@ bool same_identity(const Event& a, const Event& b) {
 bool in_write_order(const EventRecord& a, const EventRecord& b) {
   // std::string_view compares like memcmp, unsigned bytes, a prefix first: PostgreSQL's "C".
   const auto key = [](const EventRecord& record) {
-    return std::tuple(std::string_view(record.event.topic), std::string_view(record.event.event_id),
+    return std::tuple(std::string_view(record.event.event_id), std::string_view(record.event.topic),
                       std::string_view(record.at.kafka_topic), record.at.partition,
                       record.at.offset);
   };
@@ -501,21 +501,22 @@ std::vector<TopicCounts> SinkWriter::insert_events_bulk(pqxx::work& tx, const Ba
   }
   const auto staged = staged_events(batch.events());
   const auto shard = stats_shard(batch);
+  // decltype(auto): StagingArrays::complete() returns a reference to its columns, not a copy.
+  const auto stage_all = [&](auto& staging) -> decltype(auto) {
+    for (const auto& row : staged) {
+      staging.add(batch.events()[row.index], row.copies);
+    }
+    return staging.complete();
+  };
   pqxx::result rows;
   if (staged.size() <= array_staging_limit_) {
     StagingArrays arrays(staging_arrays_);
-    for (const auto& row : staged) {
-      arrays.add(batch.events()[row.index], row.copies);
-    }
-    const auto& columns = arrays.complete();
+    const auto& columns = stage_all(arrays);
     rows = tx.exec_prepared("eventsink_insert_arrays", shard, columns[0], columns[1], columns[2],
                             columns[3], columns[4], columns[5], columns[6], columns[7], columns[8]);
   } else {
     StagingCopy staging(tx, staging_chunk_);
-    for (const auto& row : staged) {
-      staging.add(batch.events()[row.index], row.copies);
-    }
-    staging.complete();
+    stage_all(staging);
     rows = tx.exec_prepared("eventsink_insert_staged", shard);
   }
   std::vector<TopicCounts> counts;

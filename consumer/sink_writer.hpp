@@ -67,10 +67,10 @@ struct StagedEvent {
   std::int64_t copies = 0;
 };
 
-// The rows SinkWriter stages for a batch's events, in write order: by identity, byte by byte (the
-// primary key's own order, its columns being COLLATE "C"), an event's first copy being the one
-// with the lowest Kafka coordinates. Row locks taken in this one order cannot deadlock, and index
-// inserts in it walk the primary key from left to right.
+// The rows SinkWriter stages for a batch's events, in write order: by identity, event_id then
+// topic, byte by byte (the primary key's own order, its columns being COLLATE "C"), an event's
+// first copy being the one with the lowest Kafka coordinates. Row locks taken in this one order
+// cannot deadlock, and index inserts in it walk the primary key from left to right.
 std::vector<StagedEvent> staged_events(const std::vector<EventRecord>& events);
 
 // Appends the row SinkWriter stages for `record`, standing for `copies` records of its batch, in

@@ -282,6 +282,9 @@ void Worker::after_commit(const WriteOutcome& outcome) {
       unique += topic.unique;
     }
     probe_.batch_committed(in_flight_.records.size(), received, unique, outcome.transaction_time);
+    if (result.row_by_row) {
+      probe_.batch_written_row_by_row();
+    }
     for (const auto& letter : in_flight_.records.dead_letters()) {
       probe_.dead_lettered(letter.reason_code);
     }

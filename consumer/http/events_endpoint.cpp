@@ -26,14 +26,40 @@ std::string iso_8601(const pqxx::field& epoch_microseconds) {
 }
 
 // Fetches one row more than the page holds: its presence is what says a next page exists.
+//
+// The page comes from events_topic_id (topic, id) alone: for each topic, the ids of its newest
+// rows older than the cursor, at most a page of them (`newest`, read from the index); the newest
+// of all those; then those rows, each found again by (topic, id). With a topic that is the one
+// topic. Without one, `topics` walks the index from each topic to the next (a descent per topic;
+// PostgreSQL 15 does not skip through an index by itself). So a page reads at most a page of
+// index entries per topic and a page of rows, never a scan of the table; with thousands of topics,
+// listing one topic is the fast way. There is no index on id alone: every insert would pay for it
+// (sql/migrations/0004_events_indexes_for_writers.sql).
 constexpr const char* kPageQuery = R"(
-SELECT id, topic, event_id, (extract(epoch FROM event_time) * 1000000)::bigint, source,
-       payload::text, kafka_topic, kafka_partition, kafka_offset,
-       (extract(epoch FROM processed_at) * 1000000)::bigint
-FROM events
-WHERE ($1::text IS NULL OR topic = $1::text) AND ($2::bigint IS NULL OR id < $2::bigint)
-ORDER BY id DESC
-LIMIT $3)";
+WITH RECURSIVE topics (topic) AS (
+    SELECT coalesce($1::text, (SELECT min(topic) FROM events))
+  UNION ALL
+    SELECT (SELECT min(e.topic) FROM events e WHERE e.topic > t.topic)
+      FROM topics t
+     WHERE t.topic IS NOT NULL AND $1::text IS NULL
+), newest AS (
+    SELECT t.topic, n.id
+      FROM topics t
+     CROSS JOIN LATERAL (
+         SELECT id FROM events
+          WHERE events.topic = t.topic AND ($2::bigint IS NULL OR events.id < $2::bigint)
+          ORDER BY events.id DESC
+          LIMIT $3
+     ) n
+     ORDER BY n.id DESC
+     LIMIT $3
+)
+SELECT e.id, e.topic, e.event_id, (extract(epoch FROM e.event_time) * 1000000)::bigint, e.source,
+       e.payload::text, e.kafka_topic, e.kafka_partition, e.kafka_offset,
+       (extract(epoch FROM e.processed_at) * 1000000)::bigint
+FROM newest n
+JOIN events e ON e.topic = n.topic AND e.id = n.id
+ORDER BY e.id DESC)";
 
 }  // namespace
 

@@ -170,6 +170,8 @@ TEST_F(ExactlyOnce, RowTheDatabaseRefusesBecomesADeadLetterWithoutStallingThePar
   EXPECT_EQ(query_value<std::string>("SELECT reason_code FROM dead_letters"), "database_rejected");
   EXPECT_EQ(worker.counter("eventsink_consumer_database_errors_total"), 0)
       << "the fallback must succeed on its first try";
+  EXPECT_EQ(worker.counter("eventsink_consumer_batches_row_by_row_total"), 1)
+      << "the one batch holding the refused row, and no other";
 }
 
 TEST_F(ExactlyOnce, StaleWorkerCannotCommitAfterAnotherClaimedItsPartition) {

@@ -41,7 +41,7 @@ TEST(StagedEvents, EachEventIsStagedOnceAsItsFirstCopyWithTheCountOfItsCopies) {
       record("t", "b", 0, 13), record("u", "a", 0, 14),  // another topic: another event
   };
   EXPECT_EQ(describe(events),
-            (std::vector<std::string>{"t/a@0:11 x1", "t/b@0:10 x3", "u/a@0:14 x1"}));
+            (std::vector<std::string>{"t/a@0:11 x1", "u/a@0:14 x1", "t/b@0:10 x3"}));
 }
 
 TEST(StagedEvents, TheFirstCopyIsTheOneWithTheLowestCoordinatesWhateverTheArrivalOrder) {
@@ -58,14 +58,16 @@ TEST(StagedEvents, TheFirstCopyIsTheOneWithTheLowestCoordinatesWhateverTheArriva
 
 TEST(StagedEvents, WriteOrderIsByteOrderAsPostgresCollationC) {
   // Byte order, not a language's: uppercase before lowercase, a prefix before its extensions,
-  // and multibyte UTF-8 (bytes >= 0x80) after ASCII. The topic decides before the event_id.
+  // and multibyte UTF-8 (bytes >= 0x80) after ASCII. The event_id decides before the topic, as in
+  // the primary key (event_id, topic).
   const std::vector<EventRecord> events = {
       record("t", "\xc3\xa9", 0, 1),  // é
-      record("t", "ab", 0, 2),       record("t", "a", 0, 3),
-      record("t", "B", 0, 4),        record("T", "z", 0, 5),
+      record("t", "ab", 0, 2),       record("t", "a", 0, 3), record("t", "B", 0, 4),
+      record("T", "z", 0, 5),        record("u", "B", 0, 6), record("T", "B", 0, 7),
   };
-  EXPECT_EQ(describe(events), (std::vector<std::string>{"T/z@0:5 x1", "t/B@0:4 x1", "t/a@0:3 x1",
-                                                        "t/ab@0:2 x1", "t/\xc3\xa9@0:1 x1"}));
+  EXPECT_EQ(describe(events),
+            (std::vector<std::string>{"T/B@0:7 x1", "t/B@0:4 x1", "u/B@0:6 x1", "t/a@0:3 x1",
+                                      "t/ab@0:2 x1", "T/z@0:5 x1", "t/\xc3\xa9@0:1 x1"}));
 }
 
 }  // namespace
