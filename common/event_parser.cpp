@@ -62,20 +62,23 @@
 //     -> kPayloadTooLarge. The detail of payload rejections gives a JSON-Pointer-like path.
 //
 //  WHAT IS STORED (payload_json): the payload exactly as the producer wrote it, minified. Only
-//   whitespace between tokens is removed (minify_json); every other byte is the producer's:
+//   whitespace between tokens is removed (minify_tokens); every other byte is the producer's:
 //   key order, string escapes ("\u00e9" stays "\u00e9", "\/" stays "\/") and above all NUMBERS
 //   are kept verbatim: 1e2 stays 1e2, -0 stays -0, 0.12345678901234567890 and
 //   123456789012345678901234567890 keep every digit. PostgreSQL's jsonb then reads numbers as
 //   exact numerics, so an amount reaches the database exactly as sent. Minifying is idempotent,
 //   so storing what we stored changes nothing.
-//   How: numbers are never converted. Before the DOM parse, the record is copied into a padded
-//   buffer and scanned once (scan_record): every token that matches the JSON number grammar is
-//   overwritten in the copy by "0" and spaces (same length, so offsets do not move; a token that
-//   does not match is left for simdjson to refuse), and the byte span of each member of the root
-//   object is recorded. simdjson validates the copy, which is valid exactly when the record is.
-//   The payload is then the span of the member the DOM names "payload" (members are in document
-//   order in both), and its numbers are checked against PostgreSQL's limits in the original
-//   text, matched to the DOM's number elements by their order in the document.
+//   How: numbers are never converted by us, and their text is always the producer's. simdjson
+//   parses the record as it is, in a padded copy; it converts numbers as it goes, and refuses
+//   those a double or a 64-bit integer cannot hold. Only then (or for any other error) is the
+//   record parsed a second time, from a copy in which every token that matches the JSON number
+//   grammar is overwritten by "0" and spaces (neutralize_numbers: same length, so offsets do not
+//   move; a token that does not match is left for simdjson to refuse): that copy is valid JSON
+//   exactly when the record is, and its verdict is the one reported. Either way, the structural
+//   index simdjson built (index_document) locates the members of the root object and every
+//   number token in the original text: the payload is stored from its tokens, and its numbers are
+//   checked against PostgreSQL's limits in the original text, matched to the DOM's number
+//   elements by their order in the document.
 //
 //  Every `field` and `detail` of a Rejection is valid UTF-8 without NUL or other control
 //  characters (quoted input is escaped and shortened), so it can be stored in a text column.
@@ -224,7 +227,7 @@ Rejection json_error(simdjson::error_code error) {
     case error_code::EMPTY:
       return reject(RejectionCode::kEmptyRecord, "", "record contains only whitespace");
     case error_code::NUMBER_ERROR:
-      // Numbers reach simdjson neutralized (scan_record), so this is a malformed one.
+      // Reported from the copy with numbers neutralized (neutralize_numbers): a malformed one.
       return reject(RejectionCode::kInvalidJson, "",
                     "invalid JSON: malformed number (JSON numbers are "
                     "-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? : no leading zero, no '+' "
@@ -430,27 +433,8 @@ bool is_json_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-// Writes `json`, which must be valid JSON, to `out` (room for json.size() bytes) without the
-// whitespace between tokens; returns the size written. Strings are copied as they are.
-// (simdjson::minify does the same, but its AVX-512 kernel is several times slower than this on
-// AMD Zen 4, where VPCOMPRESSB to memory is microcoded.)
-std::size_t minify_json(std::string_view json, char* out) {
-  std::size_t size = 0;
-  std::size_t i = 0;
-  while (i < json.size()) {
-    if (json[i] == '"') {
-      const std::size_t end = skip_string(json.data(), json.size(), i);
-      std::memcpy(out + size, json.data() + i, end - i);
-      size += end - i;
-      i = end;
-    } else {
-      if (!is_json_space(json[i])) {
-        out[size++] = json[i];
-      }
-      ++i;
-    }
-  }
-  return size;
+bool is_structural(char c) {
+  return c == '{' || c == '}' || c == '[' || c == ']' || c == ':' || c == ',';
 }
 
 }  // namespace
@@ -461,11 +445,11 @@ struct EventParser::Impl {
         parser(std::max<std::size_t>(1, std::min<std::size_t>(limits_in.max_record_bytes,
                                                               simdjson::SIMDJSON_MAXSIZE_BYTES))) {}
 
-  // One member of the root object, as scan_record found it: [value_begin, value_end) holds its
-  // value (with the whitespace around it), numbers[first_number..] its numbers.
+  // One member of the root object, as index_document found it: tokens [first_token, end_token)
+  // of the structural index are its value, numbers[first_number..] its numbers.
   struct Member {
-    std::size_t value_begin;
-    std::size_t value_end;
+    std::size_t first_token;
+    std::size_t end_token;
     std::size_t first_number;
   };
   // A number token of the record: record.substr(offset, length).
@@ -476,7 +460,9 @@ struct EventParser::Impl {
 
   ParseOutcome parse(std::string_view record);
 
-  void scan_record(char* text, std::size_t size);
+  static void neutralize_numbers(char* text, std::size_t size);
+  void index_document();
+  std::size_t minify_tokens(const Member& member, char* out) const;
   std::optional<Rejection> check_text(const dom::element& value, Slot slot, std::size_t limit,
                                       std::string_view& out) const;
   std::optional<Rejection> check_payload(const dom::element& value, const Member& member);
@@ -505,15 +491,18 @@ struct EventParser::Impl {
   dom::parser parser;
   // The record being parsed (the caller's bytes, with the original numbers).
   std::string_view input;
-  // The padded copy simdjson parses, numbers neutralized; then the minified payload.
+  // The padded copy simdjson parses (numbers neutralized, the second time); the minified payload.
   std::unique_ptr<char[]> copy;
   std::size_t copy_capacity = 0;
   std::unique_ptr<char[]> minified;
   std::size_t minified_capacity = 0;
   std::size_t minified_size = 0;
-  // What scan_record found, in document order.
+  // What index_document found, in document order, and the index itself (the parser's: valid
+  // until its next parse).
   std::vector<Member> members;
   std::vector<Number> numbers;
+  const std::uint32_t* token_offsets = nullptr;
+  std::size_t token_count = 0;
   // The next number walk() will meet: an index into `numbers`.
   std::size_t next_number = 0;
   // Keys of the object being checked for duplicates (views into the parser's string buffer).
@@ -536,28 +525,57 @@ struct EventParser::Impl {
   std::vector<Level> levels;
 };
 
-// One pass over the copy of the record, before simdjson sees it:
-//  - every number token (a run of is_number_byte bytes outside strings, starting with '-' or a
-//    digit) that is_json_number accepts is recorded in `numbers` and overwritten by "0" and
-//    spaces: simdjson then never converts a number, so none is out of its range, and the copy
-//    is valid JSON exactly when the record is (a number is still a number, of the same length;
-//    tokens that are not valid numbers are left as they are for simdjson to refuse);
-//  - the value span of each member of the root object (a ':' at depth 1 opens one, the next
-//    ',' or '}' at depth 1 closes it) is recorded in `members`.
-// It runs on any input and never reads outside [text, text + size), but what it records is
-// only meaningful, and only used, once simdjson has accepted the copy: for valid JSON, its idea
-// of strings, depth and tokens is exactly JSON's.
-void EventParser::Impl::scan_record(char* text, std::size_t size) {
+// Overwrites, in the copy of a record that simdjson refused, every number token (a run of
+// is_number_byte bytes outside strings, starting with '-' or a digit) that is_json_number accepts
+// by "0" and spaces: parsed again, simdjson then never converts a number, so none is out of its
+// range, and the copy is valid JSON exactly when the record is (a number is still a number, of
+// the same length; tokens that are not valid numbers are left as they are for simdjson to
+// refuse). It runs on any input and never reads outside [text, text + size); for valid JSON its
+// idea of strings and tokens is exactly JSON's.
+void EventParser::Impl::neutralize_numbers(char* text, std::size_t size) {
+  std::size_t i = 0;
+  while (i < size) {
+    const char c = text[i];
+    if (c == '"') {
+      i = skip_string(text, size, i);
+    } else if (c == '-' || is_digit(c)) {
+      std::size_t end = i + 1;
+      while (end < size && is_number_byte(text[end])) {
+        ++end;
+      }
+      if (is_json_number(std::string_view(text + i, end - i))) {
+        text[i] = '0';
+        std::memset(text + i + 1, ' ', end - i - 1);
+      }
+      i = end;
+    } else {
+      ++i;
+    }
+  }
+}
+
+// Records, from the structural index of the document simdjson has just accepted, the value
+// tokens of each member of the root object (a ':' at depth 1 opens one, the next ',' or '}' at
+// depth 1 closes it) and every number token, with its text in the original record. The index
+// lists, in document order, each structural character and the first byte of each string and
+// scalar; stage 2 builds the DOM from it, so the two list the same values in the same order.
+//
+// The index lives in the parser's implementation object, a public member that simdjson documents
+// as there for benchmarks: its shape is pinned by Debian 12's simdjson 3.0.1 and covered by the
+// parser's tests, which check stored payloads and numbers byte for byte.
+void EventParser::Impl::index_document() {
+  const auto& stage1 = *parser.implementation;
+  const std::uint32_t* tokens = stage1.structural_indexes.get();
+  token_count = stage1.n_structural_indexes;
+  token_offsets = tokens;
   members.clear();
   numbers.clear();
   std::size_t depth = 0;
   bool in_member = false;
-  std::size_t i = 0;
-  while (i < size) {
-    switch (text[i]) {
-      case '"':
-        i = skip_string(text, size, i);
-        continue;
+  for (std::size_t k = 0; k < token_count; ++k) {
+    const std::size_t at = tokens[k];
+    const char c = input[at];
+    switch (c) {
       case '{':
       case '[':
         ++depth;
@@ -565,51 +583,55 @@ void EventParser::Impl::scan_record(char* text, std::size_t size) {
       case '}':
       case ']':
         if (depth == 1 && in_member) {
-          members.back().value_end = i;
+          members.back().end_token = k;
           in_member = false;
         }
-        depth -= depth > 0 ? 1 : 0;
+        --depth;
         break;
       case ':':
         if (depth == 1) {
-          members.push_back(Member{i + 1, size, numbers.size()});
+          members.push_back(Member{k + 1, token_count, numbers.size()});
           in_member = true;
         }
         break;
       case ',':
         if (depth == 1 && in_member) {
-          members.back().value_end = i;
+          members.back().end_token = k;
           in_member = false;
         }
         break;
-      case '-':
-      case '0':
-      case '1':
-      case '2':
-      case '3':
-      case '4':
-      case '5':
-      case '6':
-      case '7':
-      case '8':
-      case '9': {
-        std::size_t end = i + 1;
-        while (end < size && is_number_byte(text[end])) {
-          ++end;
-        }
-        if (is_json_number(std::string_view(text + i, end - i))) {
-          numbers.push_back(Number{i, end - i});
-          text[i] = '0';
-          std::memset(text + i + 1, ' ', end - i - 1);
-        }
-        i = end;
-        continue;
-      }
       default:
+        if (c == '-' || is_digit(c)) {
+          std::size_t end = at + 1;
+          while (end < input.size() && is_number_byte(input[end])) {
+            ++end;
+          }
+          numbers.push_back(Number{at, end - at});
+        }
         break;
     }
-    ++i;
   }
+}
+
+// Writes the member's value to `out` (room for input.size() bytes) as the producer wrote it, less
+// the whitespace between tokens; returns the size written. A token that is not a structural
+// character runs to the next token, less the whitespace before it: a string ends with its '"'.
+std::size_t EventParser::Impl::minify_tokens(const Member& member, char* out) const {
+  std::size_t size = 0;
+  for (std::size_t k = member.first_token; k < member.end_token; ++k) {
+    const std::size_t at = token_offsets[k];
+    if (is_structural(input[at])) {
+      out[size++] = input[at];
+      continue;
+    }
+    std::size_t end = k + 1 < token_count ? token_offsets[k + 1] : input.size();
+    while (end > at + 1 && is_json_space(input[end - 1])) {
+      --end;
+    }
+    std::memcpy(out + size, input.data() + at, end - at);
+    size += end - at;
+  }
+  return size;
 }
 
 ParseOutcome EventParser::Impl::parse(std::string_view record) {
@@ -632,17 +654,21 @@ ParseOutcome EventParser::Impl::parse(std::string_view record) {
                   "invalid JSON: starts with a UTF-8 byte order mark");
   }
 
-  // simdjson parses a padded copy with the numbers neutralized (scan_record). The buffers are
-  // kept and only grow, so this does not allocate once warmed up.
+  // simdjson parses a padded copy: as it is, then, if it refuses that, with the numbers
+  // neutralized (see "How" above). The buffers are kept and only grow, so this does not allocate
+  // once warmed up.
   input = record;
   char* text = reserve(copy, copy_capacity, record.size());
   std::memcpy(text, record.data(), record.size());
   std::memset(text + record.size(), 0, simdjson::SIMDJSON_PADDING);
-  scan_record(text, record.size());
   dom::element root;
-  if (const auto error = parser.parse(text, record.size(), false).get(root)) {
-    return json_error(error);
+  if (parser.parse(text, record.size(), false).get(root)) {
+    neutralize_numbers(text, record.size());
+    if (const auto error = parser.parse(text, record.size(), false).get(root)) {
+      return json_error(error);
+    }
   }
+  index_document();
   if (root.type() != dom::element_type::OBJECT) {
     return reject(RejectionCode::kNotAnObject, "",
                   "record must be a JSON object, got " + std::string(type_name(root.type())));
@@ -673,7 +699,7 @@ ParseOutcome EventParser::Impl::parse(std::string_view record) {
       return reject(RejectionCode::kMissingField, kSlotNames[slot], "is required");
     }
   }
-  // The copy is valid JSON, so scan_record saw exactly the root's members, in document order.
+  // The structural index lists exactly the root's members, in document order.
   if (members.size() != keys.size()) {  // cannot happen; refuse rather than store wrong bytes
     return reject(RejectionCode::kInvalidJson, "",
                   "internal error: the record's members could not be located");
@@ -763,12 +789,9 @@ std::optional<Rejection> EventParser::Impl::check_payload(const dom::element& va
                               : " at " + detail::quote_for_message(pointer, 200);
     return reject(failure_code, "payload", std::move(detail));
   }
-  // The producer's text of the payload: the member's value (with the whitespace around it),
-  // minified. It is valid JSON, so minify_json's idea of strings is JSON's.
-  const std::string_view text =
-      input.substr(member.value_begin, member.value_end - member.value_begin);
-  char* out = reserve(minified, minified_capacity, text.size());
-  minified_size = minify_json(text, out);
+  // The producer's text of the payload, minified.
+  char* out = reserve(minified, minified_capacity, input.size());
+  minified_size = minify_tokens(member, out);
   if (minified_size < 2 || out[0] != '{' || out[minified_size - 1] != '}') {  // cannot happen
     return reject(RejectionCode::kInvalidJson, "payload",
                   "internal error: the payload's text could not be located");
@@ -894,8 +917,8 @@ bool EventParser::Impl::check_scalar(const dom::element& value) {
     case dom::element_type::INT64:
     case dom::element_type::UINT64:
     case dom::element_type::DOUBLE: {
-      // The DOM only holds the neutralized "0"; the producer's number is the next one
-      // scan_record found (both go through the document in order).
+      // The DOM may hold a conversion or a neutralized "0"; the producer's number is the next
+      // one index_document found (both go through the document in order).
       if (next_number >= numbers.size()) {  // cannot happen
         fail(RejectionCode::kInvalidJson, "internal error: a number could not be located");
         return false;

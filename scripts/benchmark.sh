@@ -80,6 +80,8 @@ while (($# > 0)); do
 done
 
 [[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "benchmark: --rounds must be a positive integer" >&2; exit 2; }
+[[ "$workers_list" =~ ^\ *[1-9][0-9]*(\ +[1-9][0-9]*)*\ *$ ]] ||
+  { echo "benchmark: --workers takes worker counts separated by spaces, e.g. \"1 2 4\"" >&2; exit 2; }
 
 run="bench_$(date +%Y%m%d_%H%M%S)"
 out="${out:-$EVENTSINK_STATE_DIR/benchmark/$run}"

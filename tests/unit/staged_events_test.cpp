@@ -70,5 +70,20 @@ TEST(StagedEvents, WriteOrderIsByteOrderAsPostgresCollationC) {
                                       "t/ab@0:2 x1", "T/z@0:5 x1", "t/\xc3\xa9@0:1 x1"}));
 }
 
+TEST(StagedEvents, WriteOrderComparesWholeIdsNotOnlyTheirFirstEightBytes) {
+  // The sort compares the first eight bytes first (as integers); ids that share them, or that end
+  // within them, must still come out in byte order.
+  const std::vector<EventRecord> events = {
+      record("t", "abcdefgh2", 0, 1),        record("t", "abcdefgh", 0, 2),
+      record("t", "abcdefgh10", 0, 3),       record("t", "abcdefg", 0, 4),
+      record("t", "abcdefgh\xc3\xa9", 0, 5), record("t", "abcdefgh2", 0, 6),
+      record("t", "abcdefgi", 0, 7),
+  };
+  EXPECT_EQ(describe(events),
+            (std::vector<std::string>{"t/abcdefg@0:4 x1", "t/abcdefgh@0:2 x1",
+                                      "t/abcdefgh10@0:3 x1", "t/abcdefgh2@0:1 x2",
+                                      "t/abcdefgh\xc3\xa9@0:5 x1", "t/abcdefgi@0:7 x1"}));
+}
+
 }  // namespace
 }  // namespace eventsink
