@@ -293,6 +293,16 @@ bool is_number_byte(char c) {
   return is_digit(c) || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
 }
 
+// Index just past the number token that starts at `begin` of `text`: the end of its run of
+// is_number_byte bytes, whether or not they form a valid number.
+std::size_t number_token_end(std::string_view text, std::size_t begin) {
+  std::size_t end = begin + 1;
+  while (end < text.size() && is_number_byte(text[end])) {
+    ++end;
+  }
+  return end;
+}
+
 // True if `token` is exactly one number of RFC 8259: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
 bool is_json_number(std::string_view token) {
   std::size_t i = 0;
@@ -539,10 +549,7 @@ void EventParser::Impl::neutralize_numbers(char* text, std::size_t size) {
     if (c == '"') {
       i = skip_string(text, size, i);
     } else if (c == '-' || is_digit(c)) {
-      std::size_t end = i + 1;
-      while (end < size && is_number_byte(text[end])) {
-        ++end;
-      }
+      const std::size_t end = number_token_end(std::string_view(text, size), i);
       if (is_json_number(std::string_view(text + i, end - i))) {
         text[i] = '0';
         std::memset(text + i + 1, ' ', end - i - 1);
@@ -565,15 +572,14 @@ void EventParser::Impl::neutralize_numbers(char* text, std::size_t size) {
 // parser's tests, which check stored payloads and numbers byte for byte.
 void EventParser::Impl::index_document() {
   const auto& stage1 = *parser.implementation;
-  const std::uint32_t* tokens = stage1.structural_indexes.get();
+  token_offsets = stage1.structural_indexes.get();
   token_count = stage1.n_structural_indexes;
-  token_offsets = tokens;
   members.clear();
   numbers.clear();
   std::size_t depth = 0;
   bool in_member = false;
   for (std::size_t k = 0; k < token_count; ++k) {
-    const std::size_t at = tokens[k];
+    const std::size_t at = token_offsets[k];
     const char c = input[at];
     switch (c) {
       case '{':
@@ -602,11 +608,7 @@ void EventParser::Impl::index_document() {
         break;
       default:
         if (c == '-' || is_digit(c)) {
-          std::size_t end = at + 1;
-          while (end < input.size() && is_number_byte(input[end])) {
-            ++end;
-          }
-          numbers.push_back(Number{at, end - at});
+          numbers.push_back(Number{at, number_token_end(input, at) - at});
         }
         break;
     }
