@@ -217,6 +217,7 @@ write_summary_json() {
                  observations: sum_of(.observations),
                  p50_seconds: (map(.p50_seconds) | median), p99_seconds: (map(.p99_seconds) | median),
                  p99_seconds_by_round: map(.p99_seconds),
+                 slow_transactions_by_round: map(.slow_transactions),
                  share_at_most_100ms: (map(.share_at_most_100ms) | median),
                  peak_rss_kb: (map(.peak_rss_kb) | max),
                  whole_run: {observations: sum_of(.whole_run.observations),
@@ -254,6 +255,7 @@ write_rounds_lines() {
     "  best sink ÷ ceiling: \(.by_round | map("\(.best_sink.ratio | fixed2) (\(.best_sink.best))") | join(", "))",
     "  best sink ÷ peer: \(.by_round | map(if .sink_to_peer then (.sink_to_peer | fixed2) else "-" end) | join(", "))",
     "  p99 ms: \([.results[] | select(.latency) | "\(.name) \(.latency.p99_seconds_by_round | map(ms) | join("/"))"] | join(", "))",
+    "  transactions of 100 ms or more in the latency runs: \([.results[] | select(.latency) | "\(.name) \(.latency.slow_transactions_by_round | map(. // "-" | tostring) | join("/"))"] | join(", "))",
     "  load average (1 min): \(.by_round | map("\(.load_average.min)-\(.load_average.max)") | join(", "))"
   ' "$out/results.json" >>"$out/table.txt"
 }

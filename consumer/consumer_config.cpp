@@ -63,6 +63,11 @@ CommandLine parse_consumer_command_line(int argc, char** argv) {
                  "Longest wait for a batch to fill after its first record")
       ->envname("EVENTSINK_BATCH_LINGER_MS")
       ->check(CLI::Range(0, 60000));
+  int slow_transaction_ms = static_cast<int>(config.slow_transaction.count());
+  app.add_option("--slow-transaction-ms", slow_transaction_ms,
+                 "Log every committed transaction at least this long, with its phases; 0: none")
+      ->envname("EVENTSINK_SLOW_TRANSACTION_MS")
+      ->check(CLI::Range(0, 3600000));
   app.add_option("--http-port", config.http_port,
                  "Port of /health, /stats, /metrics, ...; 0 serves no HTTP (EVENTSINK_HTTP_PORT)")
       ->check(CLI::Range(0, 65535));
@@ -104,6 +109,7 @@ CommandLine parse_consumer_command_line(int argc, char** argv) {
   try {
     app.parse(argc, argv);
     config.batch_linger = std::chrono::milliseconds(linger_ms);
+    config.slow_transaction = std::chrono::milliseconds(slow_transaction_ms);
     config.api.publish_timeout = std::chrono::milliseconds(publish_timeout_ms);
     config.log_format = parse_log_format(log_format);
     for (const auto& property : properties) {

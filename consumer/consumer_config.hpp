@@ -24,6 +24,8 @@ struct ConsumerConfig {
   // 100 ms at moderate rates and costs nothing under load, when batches fill at once.
   std::size_t batch_records = 5000;
   std::chrono::milliseconds batch_linger{10};
+  // A transaction this long is worth a warning in production; 0 turns the log off.
+  std::chrono::milliseconds slow_transaction{1000};
   int http_port = 8080;
   std::string http_address = "0.0.0.0";
   kafka::Properties kafka_overrides;  // -X key=value, applied last

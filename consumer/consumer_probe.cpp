@@ -62,6 +62,11 @@ prometheus::Family<prometheus::Counter>& with_series(
   return family;
 }
 
+prometheus::Histogram& phase(prometheus::Family<prometheus::Histogram>& family,
+                             const std::string& name) {
+  return family.Add({{"phase", name}}, kSecondsBuckets);
+}
+
 }  // namespace
 
 ConsumerProbe::ConsumerProbe(prometheus::Registry& registry)
@@ -93,6 +98,15 @@ ConsumerProbe::ConsumerProbe(prometheus::Registry& registry)
       transaction_seconds_(histogram(registry, "eventsink_consumer_transaction_seconds",
                                      "Duration of a batch's PostgreSQL transaction",
                                      kSecondsBuckets)),
+      transaction_phases_(
+          prometheus::BuildHistogram()
+              .Name("eventsink_consumer_transaction_phase_seconds")
+              .Help("Duration of each phase of a committed batch's transaction, by phase "
+                    "(offsets, events, commit)")
+              .Register(registry)),
+      offsets_phase_seconds_(phase(transaction_phases_, "offsets")),
+      events_phase_seconds_(phase(transaction_phases_, "events")),
+      commit_phase_seconds_(phase(transaction_phases_, "commit")),
       end_to_end_seconds_(histogram(registry, "eventsink_consumer_end_to_end_seconds",
                                     "From a record's Kafka timestamp to its batch's commit",
                                     kEndToEndBuckets)),
@@ -132,12 +146,16 @@ ConsumerProbe::ConsumerProbe(prometheus::Registry& registry)
 }
 
 void ConsumerProbe::batch_committed(std::size_t records, std::int64_t events, std::int64_t inserted,
-                                    std::chrono::duration<double> transaction_time) {
+                                    std::chrono::duration<double> transaction_time,
+                                    const TransactionPhases& phases) {
   batches_.Increment();
   batch_records_.Observe(double(records));
   events_inserted_.Increment(double(inserted));
   duplicates_.Increment(double(events - inserted));
   transaction_seconds_.Observe(transaction_time.count());
+  offsets_phase_seconds_.Observe(phases.offsets.count());
+  events_phase_seconds_.Observe(phases.events.count());
+  commit_phase_seconds_.Observe(phases.commit.count());
   last_commit_.SetToCurrentTime();
 }
 

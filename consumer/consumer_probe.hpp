@@ -15,6 +15,7 @@
 //   batches_total                   counter    committed batch transactions
 //   batch_records                   histogram  records per committed batch
 //   transaction_seconds             histogram  a batch's PostgreSQL transaction
+//   transaction_phase_seconds       histogram  its offsets / events / commit{phase}
 //   end_to_end_seconds              histogram  Kafka record timestamp -> commit
 //   fenced_partitions_total         counter    batches refused: partition claimed
 //   batches_already_applied_total   counter    retries that found a commit
@@ -48,6 +49,7 @@
 #include <prometheus/registry.h>
 
 #include "consumer/topic_partition.hpp"
+#include "consumer/transaction_phases.hpp"
 
 namespace eventsink {
 
@@ -59,9 +61,11 @@ class ConsumerProbe {
   void redelivery_skipped() { redeliveries_skipped_.Increment(); }
   void stale_record_dropped() { stale_records_dropped_.Increment(); }
 
-  // A batch's transaction committed: `events` valid records of which `inserted` were new.
+  // A batch's transaction committed: `events` valid records of which `inserted` were new;
+  // `transaction_time` is every attempt's, `phases` the committing attempt's.
   void batch_committed(std::size_t records, std::int64_t events, std::int64_t inserted,
-                       std::chrono::duration<double> transaction_time);
+                       std::chrono::duration<double> transaction_time,
+                       const TransactionPhases& phases);
   void end_to_end_latency(std::chrono::duration<double> latency);
   void dead_lettered(std::string_view reason_code);
   void batch_fenced(std::size_t partitions) { fenced_partitions_.Increment(double(partitions)); }
@@ -89,6 +93,10 @@ class ConsumerProbe {
   prometheus::Counter& batches_;
   prometheus::Histogram& batch_records_;
   prometheus::Histogram& transaction_seconds_;
+  prometheus::Family<prometheus::Histogram>& transaction_phases_;
+  prometheus::Histogram& offsets_phase_seconds_;
+  prometheus::Histogram& events_phase_seconds_;
+  prometheus::Histogram& commit_phase_seconds_;
   prometheus::Histogram& end_to_end_seconds_;
   prometheus::Counter& fenced_partitions_;
   prometheus::Counter& batches_already_applied_;

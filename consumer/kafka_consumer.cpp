@@ -45,10 +45,12 @@ KafkaConsumer::KafkaConsumer(const kafka::Properties& properties, AssignHandler 
   conf.release();
   // Route the main event queue into the consumer queue, so poll() serves everything.
   rd_kafka_poll_set_consumer(client_.get());
+  poll_waker_ = std::make_shared<PollWaker>(client_.get());
 }
 
 KafkaConsumer::~KafkaConsumer() {
   close(kDefaultCloseTimeout);
+  poll_waker_->detach();  // its queue handle must go before the client
   if (!closed_) {
     // rd_kafka_destroy() would try to leave the group again, as long as a blocking close can.
     rd_kafka_destroy_flags(client_.release(), RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);

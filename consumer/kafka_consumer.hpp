@@ -6,20 +6,22 @@
 // given up. The eager protocol is used: cooperative rebalancing had several fixes after
 // librdkafka 2.0.2, which is what Debian 12 ships.
 //
-// Thread-safety: all calls, and the handlers, happen on the thread that calls poll(). The
-// destructor closes the consumer (leaving the group, which runs the RevokeHandler once more)
-// unless close() was called.
+// Thread-safety: all calls, and the handlers, happen on the thread that calls poll(), except
+// poll_waker(), whose waker any thread may use. The destructor closes the consumer (leaving the
+// group, which runs the RevokeHandler once more) unless close() was called.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "common/kafka_config.hpp"
 #include "common/kafka_handles.hpp"
+#include "consumer/poll_waker.hpp"
 #include "consumer/topic_partition.hpp"
 
 namespace eventsink {
@@ -47,8 +49,11 @@ class KafkaConsumer {
   // Subscribes to topics; a name starting with '^' is a regular expression.
   void subscribe(const std::vector<std::string>& topics);
 
-  // The next message or event (check ->err), or nullptr when the timeout passed.
+  // The next message or event (check ->err), or nullptr when the timeout passed or the poll
+  // waker woke it.
   kafka::MessageHandle poll(std::chrono::milliseconds timeout);
+  // Makes poll() return early, from any thread, for as long as the waker is held.
+  std::shared_ptr<PollWaker> poll_waker() const { return poll_waker_; }
 
   // Commits offsets to Kafka asynchronously. Informational only: PostgreSQL holds the truth.
   void commit_async(const std::vector<std::pair<TopicPartition, std::int64_t>>& next_offsets);
@@ -76,6 +81,7 @@ class KafkaConsumer {
   AssignHandler on_assign_;
   RevokeHandler on_revoke_;
   kafka::ClientHandle client_;
+  std::shared_ptr<PollWaker> poll_waker_;  // detached before client_ is destroyed
   bool close_called_ = false;
   bool closed_ = false;
 };

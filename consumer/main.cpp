@@ -86,6 +86,7 @@ WorkerSettings worker_settings(const ConsumerConfig& config, int index) {
       .owner = config.instance + "-w" + std::to_string(index),
       .batch_records = config.batch_records,
       .batch_linger = config.batch_linger,
+      .slow_transaction = config.slow_transaction,
       .retry_initial = config.retry_initial,
       .retry_max = config.retry_max,
   };

@@ -31,12 +31,19 @@ class SerialExecutor {
   SerialExecutor& operator=(const SerialExecutor&) = delete;
 
   // Queues `job` behind the jobs submitted before it; the future holds what it returns or throws.
-  template <typename Job>
-  std::future<std::invoke_result_t<Job&>> submit(Job job) {
+  // `then` runs on the executor's thread once the future is ready, whether the job returned or
+  // threw: it may tell the thread that will collect the result (which then finds it ready). It
+  // must not throw.
+  template <typename Job, typename Then = void (*)()>
+  std::future<std::invoke_result_t<Job&>> submit(
+      Job job, Then then = [] {}) {
     // std::function needs a copyable target and a packaged_task is move-only: share it.
     auto task = std::make_shared<std::packaged_task<std::invoke_result_t<Job&>()>>(std::move(job));
     auto future = task->get_future();
-    enqueue([task] { (*task)(); });
+    enqueue([task, then = std::move(then)]() mutable {
+      (*task)();
+      then();
+    });
     return future;
   }
 

@@ -468,6 +468,8 @@ WriteResult SinkWriter::write(Batch& batch, const std::vector<OffsetAdvance>& of
 
 WriteResult SinkWriter::write_once(Batch& batch, const std::vector<OffsetAdvance>& offsets,
                                    Mode mode) {
+  using Clock = std::chrono::steady_clock;
+  const auto began = Clock::now();
   pqxx::work tx(connection_);
   // Offsets first: the conditional update both checks ownership and locks the partition rows,
   // so no other worker can claim them while this transaction is open.
@@ -483,11 +485,16 @@ WriteResult SinkWriter::write_once(Batch& batch, const std::vector<OffsetAdvance
     return refused;
   }
   WriteResult result;
+  const auto offsets_advanced = Clock::now();
   result.topics =
       mode == Mode::kBulk ? insert_events_bulk(tx, batch) : insert_events_row_by_row(tx, batch);
   insert_dead_letters(tx, batch);
   result.dead_lettered = batch.dead_letters().size();
+  const auto events_written = Clock::now();
   tx.commit();
+  result.phases = TransactionPhases{.offsets = offsets_advanced - began,
+                                    .events = events_written - offsets_advanced,
+                                    .commit = Clock::now() - events_written};
   return result;
 }
 

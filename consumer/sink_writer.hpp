@@ -30,6 +30,7 @@
 #include <pqxx/pqxx>
 
 #include "consumer/batch.hpp"
+#include "consumer/transaction_phases.hpp"
 
 namespace eventsink {
 
@@ -58,6 +59,7 @@ struct WriteResult {
   std::vector<TopicCounts> topics;     // with kCommitted
   std::size_t dead_lettered = 0;       // with kCommitted
   bool row_by_row = false;             // with kCommitted: PostgreSQL refused the batch whole
+  TransactionPhases phases;            // with kCommitted: of the attempt that committed
 };
 
 // One row of SinkWriter's staging table: the first copy of an event in its batch, and how many of

@@ -87,16 +87,16 @@ void Worker::run(std::stop_token stop) {
 }
 
 void Worker::fill_batch() {
-  // Short polls keep the worker responsive to stop requests while the topic is idle, and, while
-  // a transaction is in flight, let the worker commit its offsets soon after it ends.
+  // Short polls keep the worker responsive to stop requests while the topic is idle. The end of
+  // a transaction in flight wakes the poll (submit_in_flight), so its outcome is applied and its
+  // offsets committed at once.
   constexpr std::chrono::milliseconds kIdlePoll{100};
-  constexpr std::chrono::milliseconds kInFlightPoll{1};
   std::optional<Clock::time_point> deadline;
   while (!stop_.stop_requested() && filling_.records.size() < settings_.batch_records) {
     if (write_ && write_->wait_for(std::chrono::seconds::zero()) == std::future_status::ready) {
       finish_write(Persistence::kUntilStopped);
     }
-    auto timeout = write_ ? kInFlightPoll : kIdlePoll;
+    auto timeout = kIdlePoll;
     if (deadline) {
       const auto left =
           std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - Clock::now());
@@ -190,14 +190,17 @@ void Worker::start_write() {
 }
 
 void Worker::submit_in_flight() {
-  write_ = write_thread_.submit([this, offsets = offset_advances(in_flight_.records)] {
-    ensure_database();
-    const auto started = Clock::now();
-    auto result = writer_->write(in_flight_.records, offsets);
-    return WriteOutcome{.result = std::move(result),
-                        .transaction_time = Clock::now() - started,
-                        .committed_at = std::chrono::system_clock::now()};
-  });
+  write_ = write_thread_.submit(
+      [this, offsets = offset_advances(in_flight_.records)] {
+        ensure_database();
+        const auto started = Clock::now();
+        auto result = writer_->write(in_flight_.records, offsets);
+        return WriteOutcome{.result = std::move(result),
+                            .transaction_time = Clock::now() - started,
+                            .committed_at = std::chrono::system_clock::now()};
+      },
+      // The worker is most likely blocked in poll(): it collects the outcome at once.
+      [waker = consumer_->poll_waker()] { waker->wake(); });
 }
 
 void Worker::write_all(Persistence persistence) {
@@ -261,6 +264,21 @@ void Worker::drop_fenced(const std::vector<TopicPartition>& fenced) {
   probe_.batch_fenced(fenced.size());
 }
 
+void Worker::report_if_slow(const WriteOutcome& outcome) const {
+  if (settings_.slow_transaction.count() == 0 ||
+      outcome.transaction_time < settings_.slow_transaction) {
+    return;
+  }
+  using Milliseconds = std::chrono::duration<double, std::milli>;
+  const auto& phases = outcome.result.phases;
+  spdlog::warn(
+      "worker {}: slow transaction: {:.1f} ms for {} records (offsets {:.1f} ms, events {:.1f} "
+      "ms, commit {:.1f} ms)",
+      settings_.owner, Milliseconds(outcome.transaction_time).count(), in_flight_.records.size(),
+      Milliseconds(phases.offsets).count(), Milliseconds(phases.events).count(),
+      Milliseconds(phases.commit).count());
+}
+
 void Worker::after_commit(const WriteOutcome& outcome) {
   const auto& result = outcome.result;
   std::vector<std::pair<TopicPartition, std::int64_t>> next_offsets;
@@ -281,7 +299,9 @@ void Worker::after_commit(const WriteOutcome& outcome) {
       received += topic.received;
       unique += topic.unique;
     }
-    probe_.batch_committed(in_flight_.records.size(), received, unique, outcome.transaction_time);
+    probe_.batch_committed(in_flight_.records.size(), received, unique, outcome.transaction_time,
+                           result.phases);
+    report_if_slow(outcome);
     if (result.row_by_row) {
       probe_.batch_written_row_by_row();
     }

@@ -58,6 +58,8 @@ struct WorkerSettings {
   std::string owner;                   // recorded with each partition claim
   std::size_t batch_records = 5000;
   std::chrono::milliseconds batch_linger{10};
+  // A committed transaction at least this long is logged with its phases; zero logs none.
+  std::chrono::milliseconds slow_transaction{1000};
   std::chrono::milliseconds retry_initial{100};
   std::chrono::milliseconds retry_max{5000};
 };
@@ -109,6 +111,8 @@ class Worker {
   void submit_in_flight();
   void drop_fenced(const std::vector<TopicPartition>& fenced);
   void after_commit(const WriteOutcome& outcome);
+  // Logs a committed transaction that took settings_.slow_transaction or longer.
+  void report_if_slow(const WriteOutcome& outcome) const;
   std::vector<OffsetAdvance> offset_advances(const Batch& batch) const;
 
   std::optional<std::vector<StartOffset>> on_assign(const std::vector<TopicPartition>& partitions);

@@ -31,7 +31,8 @@ std::string property(const kafka::Properties& properties, const std::string& key
 TEST(ConsumerConfig, FlagsAreParsed) {
   const auto command_line =
       parse({"--brokers", "b:1", "--group", "g", "--topic", "a", "--topic", "^b.*", "--workers",
-             "3", "--batch-size", "100", "--batch-linger-ms", "7", "-X", "fetch.wait.max.ms=10"});
+             "3", "--batch-size", "100", "--batch-linger-ms", "7", "--slow-transaction-ms", "250",
+             "-X", "fetch.wait.max.ms=10"});
   ASSERT_TRUE(command_line.config);
   const auto& config = *command_line.config;
   EXPECT_EQ(config.brokers, "b:1");
@@ -39,6 +40,7 @@ TEST(ConsumerConfig, FlagsAreParsed) {
   EXPECT_EQ(config.workers, 3);
   EXPECT_EQ(config.batch_records, 100u);
   EXPECT_EQ(config.batch_linger, std::chrono::milliseconds(7));
+  EXPECT_EQ(config.slow_transaction, std::chrono::milliseconds(250));
   EXPECT_EQ(property(consumer_properties(config, 1), "fetch.wait.max.ms"), "10");
 }
 
