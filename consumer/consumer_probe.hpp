@@ -15,7 +15,7 @@
 //   batches_total                   counter    committed batch transactions
 //   batch_records                   histogram  records per committed batch
 //   transaction_seconds             histogram  a batch's PostgreSQL transaction
-//   transaction_phase_seconds       histogram  its offsets / events / commit{phase}
+//   transaction_phase_seconds       histogram  its phases{phase}: offsets, events, commit
 //   end_to_end_seconds              histogram  Kafka record timestamp -> commit
 //   fenced_partitions_total         counter    batches refused: partition claimed
 //   batches_already_applied_total   counter    retries that found a commit

@@ -1,11 +1,13 @@
 // Wakes a thread blocked in KafkaConsumer::poll() from another thread.
 //
-// Why: a worker polls Kafka while its batch's transaction runs on the write thread, and must learn
-// of the commit at once (its Kafka offsets, the next batch's hand-over wait on it). Polling with a
-// short timeout instead costs a wake-up a millisecond per worker, which at moderate rates was most
-// of the consumer's CPU time. librdkafka's rd_kafka_queue_yield() makes the poll blocked on the
-// consumer queue return at once with nothing, or, if none is blocked, the next poll: a wake-up is
-// never lost. A poll may also return empty-handed once for a wake-up meant for the one before.
+// Why: a worker polls Kafka while its batch's transaction runs on the write thread, and should
+// learn of the commit at once (its Kafka offsets, the next batch's hand-over wait on it). A short
+// poll timeout instead trades a wake-up every period against a delay of up to one period, and
+// picks a constant for it. (Measured at 10,000 events/s with 4 workers, the consumer's CPU was the
+// same either way: this is about the delay and the constant, not speed.) librdkafka's
+// rd_kafka_queue_yield() makes the poll blocked on the consumer queue return at once with nothing,
+// or, if none is blocked, the next poll: a wake-up is never lost. A poll may also return
+// empty-handed once for a wake-up meant for the one before.
 //
 // Thread-safety: wake() may be called from any thread, before or after the consumer is gone: the
 // consumer detaches the waker before it destroys its client, and a detached waker does nothing.
