@@ -37,9 +37,11 @@ PartitionTracker::Admission PartitionTracker::admit(const TopicPartition& tp, st
     return Admission::kRedelivery;
   }
   // A jump forward (offset > position) is legitimate: retention, compaction and transaction
-  // markers all leave holes in the offset sequence.
+  // markers all leave holes in the offset sequence. It is reported all the same, since on a
+  // plain topic it would mean records were skipped.
+  const bool gap = state.position && offset > *state.position;
   state.position = offset + 1;
-  return Admission::kAccept;
+  return gap ? Admission::kAcceptAfterGap : Admission::kAccept;
 }
 
 void PartitionTracker::committed(const TopicPartition& tp, std::int64_t next_offset) {

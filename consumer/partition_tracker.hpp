@@ -31,10 +31,11 @@ struct PartitionOwnership {
 class PartitionTracker {
  public:
   enum class Admission {
-    kAccept,      // process the record; position moved past it
-    kRedelivery,  // below position: already processed or already batched
-    kNotOwned,    // a partition this worker does not hold (a late record after a revoke)
-    kFenced,      // a partition another worker claimed since
+    kAccept,          // process the record; position moved past it
+    kAcceptAfterGap,  // the same, but it lies beyond the position: the offsets between never came
+    kRedelivery,      // below position: already processed or already batched
+    kNotOwned,        // a partition this worker does not hold (a late record after a revoke)
+    kFenced,          // a partition another worker claimed since
   };
 
   // Records a successful claim. Replaces any earlier state of the partition.

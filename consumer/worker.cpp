@@ -133,6 +133,11 @@ void Worker::take(const rd_kafka_message_t& message) {
   switch (tracker_.admit(at.topic_partition(), at.offset)) {
     case PartitionTracker::Admission::kAccept:
       break;
+    case PartitionTracker::Admission::kAcceptAfterGap:
+      // Normal only where compaction, retention or transactions leave holes in the offsets.
+      spdlog::info("worker {}: {} offset {} came after a gap in the offsets", settings_.owner,
+                   to_string(at.topic_partition()), at.offset);
+      break;
     case PartitionTracker::Admission::kRedelivery:
       probe_.redelivery_skipped();
       return;
@@ -283,6 +288,9 @@ void Worker::after_commit(const WriteOutcome& outcome) {
   const auto& result = outcome.result;
   std::vector<std::pair<TopicPartition, std::int64_t>> next_offsets;
   for (const auto& [tp, span] : in_flight_.records.spans()) {
+    // With the batches' spans a run's log accounts for every offset a worker stored.
+    spdlog::debug("worker {}: {} stored at {} (batch: {} records from offset {})", settings_.owner,
+                  to_string(tp), span.next_offset, span.records, span.first_offset);
     tracker_.committed(tp, span.next_offset);
     next_offsets.emplace_back(tp, span.next_offset);
     if (const auto high = consumer_->cached_high_watermark(tp)) {
@@ -331,12 +339,16 @@ std::optional<std::vector<StartOffset>> Worker::on_assign(
     try {
       ensure_database();
       std::vector<StartOffset> starts;
+      std::string claimed;
       for (auto& claim : claims_->claim(partitions)) {
         tracker_.claim(claim.tp, claim.epoch, claim.stored_next);
+        claimed += fmt::format(
+            "{}{} at {} (epoch {})", claimed.empty() ? "" : ", ", to_string(claim.tp),
+            claim.stored_next ? std::to_string(*claim.stored_next) : "none", claim.epoch);
         starts.push_back(StartOffset{.tp = std::move(claim.tp), .offset = claim.stored_next});
       }
       probe_.partitions_assigned(static_cast<std::int64_t>(starts.size()));
-      spdlog::info("worker {} claimed {}", settings_.owner, describe(partitions));
+      spdlog::info("worker {} claimed {}", settings_.owner, claimed);
       return starts;
     } catch (const std::exception& error) {
       database_failed(error, "claiming partitions");

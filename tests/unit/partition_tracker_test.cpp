@@ -31,11 +31,12 @@ TEST(PartitionTracker, StoredOffsetMarksEverythingBelowAsRedelivered) {
   EXPECT_EQ(tracker.find(kP0)->epoch, 4);
 }
 
-TEST(PartitionTracker, GapsAreAcceptedBecauseRetentionAndMarkersLeaveHoles) {
+TEST(PartitionTracker, GapsAreAcceptedBecauseRetentionAndMarkersLeaveHolesButAreReported) {
   PartitionTracker tracker;
   tracker.claim(kP0, 1, 10);
-  EXPECT_EQ(tracker.admit(kP0, 15), Admission::kAccept);
+  EXPECT_EQ(tracker.admit(kP0, 15), Admission::kAcceptAfterGap);
   EXPECT_EQ(tracker.admit(kP0, 12), Admission::kRedelivery);
+  EXPECT_EQ(tracker.admit(kP0, 16), Admission::kAccept);
 }
 
 TEST(PartitionTracker, FencedPartitionIgnoresRecordsUntilClaimedAgain) {
