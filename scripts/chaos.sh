@@ -341,5 +341,8 @@ if [[ "$exact" != true ]]; then
   echo "the consumers' gaps, give-ups, fences and retried commits (first 40):"
   { grep -h -e 'came after a gap' -e 'abandoning' -e 'claimed by another' \
     -e 'had already committed' "$dir"/consumer-*.log || true; } | sort | head -40 || true
+  echo "the producer's warnings and errors, connection losses left out (first 30):"
+  { grep -e '^%[0-4]|' -e ' warning ' -e ' error ' "$dir/producer.log" || true; } |
+    { grep -v -e 'Connect to' -e 'Disconnected' -e 'brokers are down' || true; } | head -30 || true
 fi
 [[ "$exact" == true ]]
