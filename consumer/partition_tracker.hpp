@@ -1,7 +1,8 @@
 // Which partitions a worker owns, under which fencing epoch, and where each one stands.
 //
 // A worker owns a partition from the moment it claims it in PostgreSQL (bumping the partition's
-// owner_epoch) until the partition is revoked or a batch finds the epoch moved (fenced). For each
+// owner_epoch) until the partition is revoked, a batch finds the epoch moved, or the worker gives
+// up a batch holding its records (both: fenced). For each
 // owned partition the tracker knows two offsets:
 //   - stored_next: the next offset as PostgreSQL has it, which the next batch's conditional
 //     offset update must still find there;
@@ -25,7 +26,7 @@ struct PartitionOwnership {
   std::int64_t epoch = 0;
   std::optional<std::int64_t> stored_next;  // nullopt: PostgreSQL has no offset yet
   std::optional<std::int64_t> position;     // nullopt: accept whatever Kafka delivers first
-  bool fenced = false;                      // another worker claimed it: ignore until reassigned
+  bool fenced = false;  // claimed by another worker, or records given up: ignore until claimed
 };
 
 class PartitionTracker {
@@ -35,7 +36,7 @@ class PartitionTracker {
     kAcceptAfterGap,  // the same, but it lies beyond the position: the offsets between never came
     kRedelivery,      // below position: already processed or already batched
     kNotOwned,        // a partition this worker does not hold (a late record after a revoke)
-    kFenced,          // a partition another worker claimed since
+    kFenced,          // a partition fenced since (see PartitionOwnership::fenced)
   };
 
   // Records a successful claim. Replaces any earlier state of the partition.
@@ -44,7 +45,9 @@ class PartitionTracker {
   // Forgets the partition (revoked or lost).
   void release(const TopicPartition& tp);
 
-  // Marks the partition as fenced: its records are ignored until it is claimed again.
+  // Marks the partition as fenced: its records are ignored until it is claimed again. For a
+  // partition another worker claimed, and for one whose read records were given up: its
+  // position is past them, and only a claim brings back the offset PostgreSQL stores.
   void fence(const TopicPartition& tp);
 
   // Decides what to do with the record at `offset`, advancing the position on kAccept.

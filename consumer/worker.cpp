@@ -241,19 +241,41 @@ void Worker::finish_write(Persistence persistence) {
         }
       }
       if (persistence == Persistence::kOneAttempt || !backoff_.wait(stop_)) {
-        // Only when stopping or losing every partition: the next owner (or this worker, after
-        // its next claim) starts again from the offsets PostgreSQL holds. The batch filling goes
-        // too: it starts where this one ends, so it can never commit without it.
-        spdlog::warn("worker {}: abandoning a batch of {} records and the {} read after it",
-                     settings_.owner, in_flight_.records.size(), filling_.records.size());
-        in_flight_.clear();
-        filling_.clear();
+        give_up_batches();
         return;
       }
       probe_.retry();
       submit_in_flight();
     }
   }
+}
+
+void Worker::give_up_batches() {
+  // Only when stopping or losing every partition: the next owner (or this worker, after its next
+  // claim) starts again from the offsets PostgreSQL holds. The batch filling goes too: it starts
+  // where the one in flight ends, so it can never commit without it. And so must every record
+  // of these partitions read from now on, until they are claimed again: the positions moved past
+  // the given-up records, so a later batch would start where they end and advance the stored
+  // offsets past records nobody counted (seen in a chaos run: a worker told to stop during a
+  // back-off read one more record and committed it in its last transaction).
+  spdlog::warn("worker {}: abandoning a batch of {} records and the {} read after it",
+               settings_.owner, in_flight_.records.size(), filling_.records.size());
+  std::vector<TopicPartition> given_up;
+  for (const auto* batch : {&in_flight_.records, &filling_.records}) {
+    for (const auto& [tp, span] : batch->spans()) {
+      if (std::find(given_up.begin(), given_up.end(), tp) == given_up.end()) {
+        given_up.push_back(tp);
+      }
+    }
+  }
+  for (const auto& tp : given_up) {
+    tracker_.fence(tp);
+  }
+  if (!given_up.empty()) {
+    consumer_->pause(given_up);
+  }
+  in_flight_.clear();
+  filling_.clear();
 }
 
 void Worker::drop_fenced(const std::vector<TopicPartition>& fenced) {

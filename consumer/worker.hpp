@@ -17,7 +17,8 @@
 //   - a database failure rolls the transaction back and the same batch is retried with back-off,
 //     so nothing is lost and nothing is counted twice. A batch that is given up (only when
 //     stopping, or when a rebalance takes the partitions) takes the batch after it along, since
-//     that one starts where the given-up one ends.
+//     that one starts where the given-up one ends; and until the worker claims their partitions
+//     again it takes no more of their records, which would start there too.
 //
 // Thread-safety: a Worker runs on one thread (run()); librdkafka's callbacks come on that thread.
 // The transaction in flight runs on the write thread and touches only the batch in flight and
@@ -109,6 +110,9 @@ class Worker {
   // Submits `in_flight_` to the write thread, with the offsets it advances from those the batch
   // before stored. Precondition: no write pending.
   void submit_in_flight();
+  // Gives up the batch in flight and the one filling, and stops taking records of their
+  // partitions until they are claimed again (see the tracker's fencing).
+  void give_up_batches();
   void drop_fenced(const std::vector<TopicPartition>& fenced);
   void after_commit(const WriteOutcome& outcome);
   // Logs a committed transaction that took settings_.slow_transaction or longer.
