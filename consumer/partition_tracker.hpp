@@ -2,8 +2,8 @@
 //
 // A worker owns a partition from the moment it claims it in PostgreSQL (bumping the partition's
 // owner_epoch) until the partition is revoked, a batch finds the epoch moved, or the worker gives
-// up a batch holding its records (both: fenced). For each
-// owned partition the tracker knows two offsets:
+// up a batch holding its records (both: fenced). For each owned partition the tracker knows two
+// offsets:
 //   - stored_next: the next offset as PostgreSQL has it, which the next batch's conditional
 //     offset update must still find there;
 //   - position: the next offset this worker expects to read (stored_next plus what the batch in

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <future>
+#include <set>
 #include <utility>
 
 #include <spdlog/spdlog.h>
@@ -260,34 +261,36 @@ void Worker::give_up_batches() {
   // back-off read one more record and committed it in its last transaction).
   spdlog::warn("worker {}: abandoning a batch of {} records and the {} read after it",
                settings_.owner, in_flight_.records.size(), filling_.records.size());
-  std::vector<TopicPartition> given_up;
+  std::set<TopicPartition> given_up;
   for (const auto* batch : {&in_flight_.records, &filling_.records}) {
     for (const auto& [tp, span] : batch->spans()) {
-      if (std::find(given_up.begin(), given_up.end(), tp) == given_up.end()) {
-        given_up.push_back(tp);
-      }
+      given_up.insert(tp);
     }
-  }
-  for (const auto& tp : given_up) {
-    tracker_.fence(tp);
-  }
-  if (!given_up.empty()) {
-    consumer_->pause(given_up);
   }
   in_flight_.clear();
   filling_.clear();
+  stop_taking({given_up.begin(), given_up.end()});
+}
+
+void Worker::stop_taking(const std::vector<TopicPartition>& partitions) {
+  if (partitions.empty()) {
+    return;
+  }
+  for (const auto& tp : partitions) {
+    tracker_.fence(tp);
+    probe_.partition_released(tp);
+  }
+  consumer_->pause(partitions);
 }
 
 void Worker::drop_fenced(const std::vector<TopicPartition>& fenced) {
   spdlog::warn("worker {}: {} claimed by another worker; dropping their records", settings_.owner,
                describe(fenced));
   for (const auto& tp : fenced) {
-    tracker_.fence(tp);
     in_flight_.records.drop_partition(tp);
     filling_.records.drop_partition(tp);
-    probe_.partition_released(tp);
   }
-  consumer_->pause(fenced);
+  stop_taking(fenced);
   probe_.batch_fenced(fenced.size());
 }
 

@@ -114,6 +114,9 @@ class Worker {
   // partitions until they are claimed again (see the tracker's fencing).
   void give_up_batches();
   void drop_fenced(const std::vector<TopicPartition>& fenced);
+  // Fences `partitions` (their records are ignored until they are claimed again) and pauses
+  // fetching them.
+  void stop_taking(const std::vector<TopicPartition>& partitions);
   void after_commit(const WriteOutcome& outcome);
   // Logs a committed transaction that took settings_.slow_transaction or longer.
   void report_if_slow(const WriteOutcome& outcome) const;

@@ -409,9 +409,9 @@ TEST_F(ExactlyOnce, PostgresRestartedMidStreamAndTheWorkerRecoversByItself) {
 }
 
 // A worker told to stop while it waits to retry a failed transaction gives that batch up. The
-// records it reads after giving it up must not be written without it: they start where the
-// given-up batch started, so a transaction holding them would advance the partition past the
-// records of the given-up batch, which no worker would then ever count. (Found by a chaos run:
+// records it reads after giving it up must not be written without it: the stored offset still
+// stands where the given-up batch began, so a transaction holding later records would advance it
+// past the given-up ones, which no worker would then ever count. (Found by a chaos run:
 // PostgreSQL came back during the back-off, SIGTERM came, the worker gave the batch up, read one
 // more record and committed it in its last transaction, four records past the stored offset.)
 TEST_F(ExactlyOnce, StoppingDuringABackOffGivesTheBatchUpWithoutSkippingItsRecords) {
