@@ -135,9 +135,11 @@ void Worker::take(const rd_kafka_message_t& message) {
     case PartitionTracker::Admission::kAccept:
       break;
     case PartitionTracker::Admission::kAcceptAfterGap:
-      // Normal only where compaction, retention or transactions leave holes in the offsets.
-      spdlog::info("worker {}: {} offset {} came after a gap in the offsets", settings_.owner,
-                   to_string(at.topic_partition()), at.offset);
+      // Normal where compaction, retention or transactions leave holes in the offsets (a
+      // transactional producer leaves one per transaction), so only at debug level: chaos runs
+      // log at debug, and on their plain topic a gap means records were skipped.
+      spdlog::debug("worker {}: {} offset {} came after a gap in the offsets", settings_.owner,
+                    to_string(at.topic_partition()), at.offset);
       break;
     case PartitionTracker::Admission::kRedelivery:
       probe_.redelivery_skipped();
@@ -313,9 +315,13 @@ void Worker::after_commit(const WriteOutcome& outcome) {
   const auto& result = outcome.result;
   std::vector<std::pair<TopicPartition, std::int64_t>> next_offsets;
   for (const auto& [tp, span] : in_flight_.records.spans()) {
-    // With the batches' spans a run's log accounts for every offset a worker stored.
-    spdlog::debug("worker {}: {} stored at {} (batch: {} records from offset {})", settings_.owner,
-                  to_string(tp), span.next_offset, span.records, span.first_offset);
+    // With the batches' spans a run's log accounts for every offset a worker stored. Checked
+    // first: the arguments would be built (a string per span) even with debug off.
+    if (spdlog::should_log(spdlog::level::debug)) {
+      spdlog::debug("worker {}: {} stored at {} (batch: {} records from offset {})",
+                    settings_.owner, to_string(tp), span.next_offset, span.records,
+                    span.first_offset);
+    }
     tracker_.committed(tp, span.next_offset);
     next_offsets.emplace_back(tp, span.next_offset);
     if (const auto high = consumer_->cached_high_watermark(tp)) {
