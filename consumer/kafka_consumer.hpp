@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,8 @@ class KafkaConsumer {
   // Commits offsets to Kafka asynchronously. Informational only: PostgreSQL holds the truth.
   void commit_async(const std::vector<std::pair<TopicPartition, std::int64_t>>& next_offsets);
 
+  // Stops fetching the partitions until they are next assigned: the following assignment of
+  // any of them resumes it.
   void pause(const std::vector<TopicPartition>& partitions);
 
   // The broker's high watermark as last seen by a fetch, if any (no network round trip).
@@ -82,6 +85,9 @@ class KafkaConsumer {
   RevokeHandler on_revoke_;
   kafka::ClientHandle client_;
   std::shared_ptr<PollWaker> poll_waker_;  // detached before client_ is destroyed
+  // Paused by pause() and not yet resumed: librdkafka keeps a partition's pause across an
+  // unassignment, so the next assignment must lift it.
+  std::set<TopicPartition> paused_;
   bool close_called_ = false;
   bool closed_ = false;
 };

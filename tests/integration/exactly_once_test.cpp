@@ -54,7 +54,8 @@ class ExactlyOnce : public StackTest {
   void await_caught_up(const GroundTruth& truth, std::chrono::seconds timeout = 180s) {
     ASSERT_TRUE(eventually([&] { return caught_up(truth, database_url()); }, timeout, 200ms))
         << "the sink did not count every record within " << timeout.count() << " s; now "
-        << read_sink_state(database_url()).received() << " of " << truth.received();
+        << read_sink_state(database_url()).received() << " of " << truth.received()
+        << "; stored offsets:" << describe_stored_offsets(database_url());
   }
 };
 

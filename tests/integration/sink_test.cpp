@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include <fmt/format.h>
+
+#include "common/settings.hpp"
 #include "consumer/consumer_config.hpp"
 
 namespace eventsink::testing {
@@ -96,6 +99,19 @@ SinkState read_sink_state(const std::string& database_url) {
   return state;
 }
 
+std::string describe_stored_offsets(const std::string& database_url) {
+  pqxx::connection connection(database_url);
+  pqxx::read_transaction tx(connection);
+  std::string text;
+  for (const auto& row :
+       tx.exec("SELECT kafka_topic, kafka_partition, coalesce(next_offset::text, 'none'), owner, "
+               "owner_epoch FROM partition_offsets ORDER BY kafka_topic, kafka_partition")) {
+    text += fmt::format("\n  {}[{}] at {}, owner {}, epoch {}", row[0].c_str(), row[1].c_str(),
+                        row[2].c_str(), row[3].c_str(), row[4].c_str());
+  }
+  return text.empty() ? "\n  (no partition stored)" : text;
+}
+
 void expect_exact(const GroundTruth& truth, const SinkState& state) {
   const auto unique = truth.unique_by_topic();
   EXPECT_EQ(state.topics.size(), truth.received_by_topic().size()) << "topics differ";
@@ -158,6 +174,10 @@ WorkerSettings worker_settings_for(const StackTest& /*test*/, const std::string&
   config.instance = owner;
   // Quick failure detection keeps rebalances in tests short.
   config.kafka_overrides = {{"session.timeout.ms", "6000"}, {"heartbeat.interval.ms", "500"}};
+  // librdkafka's debug contexts (e.g. "consumer,fetch,topic") for chasing a stall in one test.
+  if (const auto debug = env_or("EVENTSINK_TEST_KAFKA_DEBUG", ""); !debug.empty()) {
+    config.kafka_overrides.emplace_back("debug", debug);
+  }
   auto properties = consumer_properties(config, 0);
   return WorkerSettings{.database_url = database_url,
                         .consumer_group = group,

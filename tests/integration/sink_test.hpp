@@ -75,6 +75,10 @@ struct SinkState {
 
 SinkState read_sink_state(const std::string& database_url);
 
+// The offsets PostgreSQL stores, one partition per line ("t[2] at 83, owner w1, epoch 1"): for
+// a failure message that must say which partition fell behind.
+std::string describe_stored_offsets(const std::string& database_url);
+
 // Asserts (gtest) that the sink's rows, stats and dead letters are exactly the ground truth.
 void expect_exact(const GroundTruth& truth, const SinkState& state);
 
