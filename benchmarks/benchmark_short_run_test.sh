@@ -3,8 +3,8 @@
 # every measurement included (the peer too), in two rounds, against the local stack. Checks that
 # the outputs exist, each round's and the run's, and that the numbers are whole: each sink run, in
 # every round, counted exactly what the producer's ledger says and stored exactly the ceiling's
-# rows. It does not judge the throughput: two minutes on a shared machine say nothing reliable
-# about that.
+# rows, and the local broker's CPU was measured for every run that reads the topic. It does not
+# judge the throughput: two minutes on a shared machine say nothing reliable about that.
 #
 # Usage: benchmark_short_run_test.sh BUILD_DIR   (the build tree holding the three binaries)
 set -euo pipefail
@@ -38,6 +38,9 @@ jq -e '[.results[] | select(.name | test("^sink[0-9]+$")) | .latency
         | .whole_run.p99_seconds > 0 and .observations < .whole_run.observations
           and .kafka_alone.p99_seconds > 0] | all' \
   "$out/results.json" >/dev/null || fail "a latency run's window does not leave out its warm-up, or Kafka alone was not timed"
+jq -e '[.results[] | select(.name == "broker" or (.name | test("^sink[0-9]+$")))
+        | .cpu_microseconds_per_event.broker != null] | all' \
+  "$out/results.json" >/dev/null || fail "the broker's CPU was not measured for a run that reads the topic"
 jq -e '.expected.unique_processed as $unique | .results[] | select(.name == "peer") | .rows == $unique' \
   "$out/results.json" >/dev/null || fail "the peer did not run: $(jq -r '.results[] | select(.name == "peer") | .error' "$out/results.json")"
 echo "benchmark short run: all outputs present, both rounds summarized, every sink run exact"

@@ -74,9 +74,11 @@ write_results_json() {
     | ($expected[0] | .received + .dead_lettered) as $records
     | [.[] | . + {ratio_to_ceiling: (if .events_per_second then .events_per_second / $ceiling else null end)}
            | if .database_cpu_seconds != null or .client_cpu_seconds != null then
-               . + {cpu_microseconds_per_event: {
+               . + {cpu_microseconds_per_event: ({
                       client: ((.client_cpu_seconds // 0) / $records * 1e6),
-                      database: ((.database_cpu_seconds // 0) / $records * 1e6)}}
+                      database: ((.database_cpu_seconds // 0) / $records * 1e6)}
+                    + if .broker_cpu_seconds != null then
+                        {broker: (.broker_cpu_seconds / $records * 1e6)} else {} end)}
              else . end
            | if $latencies[.name] then . + {latency: $latencies[.name]} else . end] as $results
     | ($results | map(select(.name | test("^sink[0-9]+$")))) as $sinks
@@ -107,9 +109,11 @@ write_table() {
     "load average (1 min) during the run: \(.load_average.min) to \(.load_average.max)",
     "",
     def cpu: if .cpu_microseconds_per_event then
-               "\(.cpu_microseconds_per_event.client * 10 | round / 10) + \(.cpu_microseconds_per_event.database * 10 | round / 10)"
+               .cpu_microseconds_per_event as $c
+               | "\($c.client * 10 | round / 10) + \($c.database * 10 | round / 10)"
+                 + if $c.broker != null then " + \($c.broker * 10 | round / 10)" else "" end
              else "-" end;
-    ("measurement" + (" " * 23)) + ("events/s" | pad(11)) + ("× ceiling" | pad(11)) + ("p50 ms" | pad(8)) + ("p99 ms" | pad(8)) + ("from start" | pad(12)) + ("Kafka p99" | pad(11)) + ("peak RSS MiB" | pad(14)) + ("CPU µs/event" | pad(16)),
+    ("measurement" + (" " * 23)) + ("events/s" | pad(11)) + ("× ceiling" | pad(11)) + ("p50 ms" | pad(8)) + ("p99 ms" | pad(8)) + ("from start" | pad(12)) + ("Kafka p99" | pad(11)) + ("peak RSS MiB" | pad(14)) + ("CPU µs/event" | pad(20)),
     (.results[] |
       if .error then (row_label + (" " * ([34 - (row_label | length), 0] | max))) + "not measured: \(.error)"
       else (row_label + (" " * ([34 - (row_label | length), 0] | max)))
@@ -120,11 +124,11 @@ write_table() {
            + (.latency.whole_run.p99_seconds | ms | pad(12))
            + (.latency.kafka_alone.p99_seconds | ms | pad(11))
            + (if .peak_rss_kb then ([.peak_rss_kb, (.latency.peak_rss_kb // 0)] | max / 1024 | round | tostring) else "-" end | pad(14))
-           + (cpu | pad(16))
+           + (cpu | pad(20))
       end),
     "",
     "p50/p99: end-to-end latency (Kafka timestamp to commit) at a steady \(.settings.latency_rate | thousands) events/s, records committed after a \(.settings.latency_warmup_seconds)-s warm-up; from start: p99 of every record of that run; Kafka p99: the same records reaching a plain consumer alongside (Kafka timestamp to arrival, after the warm-up); peak RSS: VmHWM of eventsink-consumer",
-    "CPU µs/event: CPU time per record of the client (consumer, Connect, eventsink-bench) + of the PostgreSQL backends serving it; it depends less than events/s on the machine'"'"'s other load (which still slows every core down)",
+    "CPU µs/event: CPU time per record of the client (consumer, Connect, eventsink-bench) + of the PostgreSQL backends serving it (+ of the Kafka broker serving its fetches, for the rows that read the topic; the ceiling reads it into memory before its clock starts); it depends less than events/s on the machine'"'"'s other load (which still slows every core down)",
     "ceiling: PostgreSQL alone (COPY + INSERT ... ON CONFLICT DO NOTHING, no Kafka), the fastest run\(if (.settings.rounds // 1) > 1 then " of each round, median" else "" end): \(.ceiling_events_per_second | floor | thousands) events/s",
     "targets: sink ≥ 0.8 × ceiling: \(if .targets.sink_at_least_0_8_of_ceiling.met then "met" else "NOT met" end) (\(.targets.sink_at_least_0_8_of_ceiling.best), \(.targets.sink_at_least_0_8_of_ceiling.ratio | fixed2))"
       + "; sink ≥ 5 × peer: \(if .targets.sink_at_least_5x_peer.met == null then "not measured" elif .targets.sink_at_least_5x_peer.met then "met (\(.targets.sink_at_least_5x_peer.ratio * 100 | floor / 100) ×)" else "NOT met (\(.targets.sink_at_least_5x_peer.ratio * 100 | floor / 100) ×)" end)"
@@ -203,10 +207,14 @@ write_summary_json() {
             seconds: ($ok | map(.seconds) | median),
             client_cpu_seconds: ($ok | map(.client_cpu_seconds) | median),
             database_cpu_seconds: ($ok | map(.database_cpu_seconds) | median),
+            broker_cpu_seconds: (if $ok[0].broker_cpu_seconds != null then ($ok | map(.broker_cpu_seconds) | median) else null end),
             load_average: [($ok | map(.load_average[0]) | min), ($ok | map(.load_average[1]) | max)]}
-            + (if $ok[0].cpu_microseconds_per_event then {cpu_microseconds_per_event: {
+            + (if $ok[0].cpu_microseconds_per_event then {cpu_microseconds_per_event: ({
                  client: ($ok | map(.cpu_microseconds_per_event.client) | median),
-                 database: ($ok | map(.cpu_microseconds_per_event.database) | median)}} else {} end)
+                 database: ($ok | map(.cpu_microseconds_per_event.database) | median)}
+                 + if $ok[0].cpu_microseconds_per_event.broker != null then
+                     {broker: ($ok | map(.cpu_microseconds_per_event.broker) | median)} else {} end)}
+               else {} end)
             + (if $ok[0].peak_rss_kb then {peak_rss_kb: ($ok | map(.peak_rss_kb) | max)} else {} end)
             + (if $ok[0].stats_match_ledger != null then {
                  stats_match_ledger: ($ok | map(.stats_match_ledger) | all),

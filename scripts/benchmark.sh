@@ -187,6 +187,25 @@ backends_cpu_seconds() {
   echo "$total"
 }
 
+# CPU seconds of the Kafka broker listening on the first bootstrap server's port, when it is a
+# process of this machine (nothing otherwise). A measurement that reads the topic (the sink, the broker,
+# the peer) makes the broker serve its fetches on the same cores; the ceiling, which reads the
+# records into memory before its clock starts, does not.
+broker_port="${EVENTSINK_BROKERS%%,*}"
+broker_port="${broker_port##*:}"
+broker_cpu_seconds() {
+  local pid
+  pid="$(ss -Htlnp "( sport = :$broker_port )" 2>/dev/null | grep -o 'pid=[0-9]*' | head -n 1 | cut -d= -f2)"
+  [[ -n "$pid" ]] && cpu_seconds "$pid"
+  return 0
+}
+
+# $1 - $2, for CPU seconds read now and before; null (JSON) when either is unknown.
+cpu_since() {
+  if [[ -z "$1" || -z "$2" ]]; then echo null; return 0; fi
+  awk -v now="$1" -v then="$2" 'BEGIN { printf "%.2f", now - then }'
+}
+
 # A free TCP port on 127.0.0.1 for a consumer's /metrics.
 free_port() {
   local port
@@ -247,12 +266,15 @@ measure_alone() {
 }
 
 measure_broker() {
-  local load_before
+  local load_before broker_cpu
   load_before="$(load_average)"
+  broker_cpu="$(broker_cpu_seconds)"
   "$BENCH" broker --topic "$topic" 2>>"$rdir/logs/broker.log" >"$rdir/broker.raw.json" ||
     die "the broker measurement failed (see $rdir/logs/broker.log)"
-  jq --arg before "$load_before" --arg after "$(load_average)" \
+  broker_cpu="$(cpu_since "$(broker_cpu_seconds)" "$broker_cpu")"
+  jq --arg before "$load_before" --arg after "$(load_average)" --argjson broker_cpu "$broker_cpu" \
     '{name: "broker", events_per_second, seconds, started_at, client_cpu_seconds: .cpu_seconds,
+      broker_cpu_seconds: $broker_cpu,
       load_average: [($before | tonumber), ($after | tonumber)], detail: .}' \
     "$rdir/broker.raw.json" >"$rdir/broker.json"
   say "broker: $(jq -r '"\(.events_per_second | floor) events/s"' "$rdir/broker.json")"
@@ -273,11 +295,12 @@ rows_unlike_ceiling() {
 
 measure_sink() {
   local workers=$1 name="sink${1}" schema="${prefix}_sink${1}" url log pid watch started rss load_before
-  local consumer_cpu database_cpu
+  local consumer_cpu database_cpu broker_cpu
   url="$(fresh_schema "$schema")"
   log="$rdir/logs/$name.log"
   quiesce_database
   load_before="$(load_average)"
+  broker_cpu="$(broker_cpu_seconds)"
   "$CONSUMER" --topic "$topic" --group "$schema" --database-url "$url" --workers "$workers" \
     --batch-size "$batch_size" --http-port 0 >"$log" 2>&1 &
   pid=$!
@@ -287,6 +310,7 @@ measure_sink() {
   rss="$(peak_rss_kb "$pid")"
   consumer_cpu="$(cpu_seconds "$pid")"
   database_cpu="$(backends_cpu_seconds "$pid")"
+  broker_cpu="$(cpu_since "$(broker_cpu_seconds)" "$broker_cpu")"
   stop "$pid"
   # The clock starts when the first worker has claimed its partitions: the next thing it does is
   # fetch. Process start, migrations and joining the group are not counted.
@@ -294,6 +318,7 @@ measure_sink() {
   jq -n --argjson watch "$watch" --argjson started "$started" --argjson workers "$workers" \
     --argjson rss "$rss" --argjson produced "$produced" --arg name "$name" \
     --argjson consumer_cpu "$consumer_cpu" --argjson database_cpu "$database_cpu" \
+    --argjson broker_cpu "$broker_cpu" \
     --argjson exact "$([[ "$(sink_stats "$url")" == "$(cat "$out/expected.json")" ]] && echo true || echo false)" \
     --argjson unlike "$(rows_unlike_ceiling "$schema")" \
     --arg before "$load_before" --arg after "$(load_average)" \
@@ -301,6 +326,7 @@ measure_sink() {
       seconds: ($watch.reached_at - $started), events_per_second: ($produced / ($watch.reached_at - $started)),
       peak_rss_kb: $rss, stats_match_ledger: $exact, rows_unlike_ceiling: $unlike,
       client_cpu_seconds: $consumer_cpu, database_cpu_seconds: $database_cpu,
+      broker_cpu_seconds: $broker_cpu,
       load_average: [($before | tonumber), ($after | tonumber)]}' >"$rdir/$name.json"
   say "$name: $(jq -r '"\(.events_per_second | floor) events/s, peak RSS \(.peak_rss_kb / 1024 | floor) MiB, stats exact: \(.stats_match_ledger), rows unlike the ceiling: \(.rows_unlike_ceiling)"' "$rdir/$name.json")"
 }

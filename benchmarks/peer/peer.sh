@@ -145,6 +145,7 @@ measure_peer() {
       sleep 0.05
     done
     cpu_seconds "$pid" >"$config_dir/cpu_at_start"
+    broker_cpu_seconds >"$config_dir/broker_cpu_at_start"
   ) &
   # A slow peer gets time: at the 2,300 events/s its authors report, plus start-up.
   timeout_s=$((600 + unique / 1000))
@@ -160,10 +161,10 @@ measure_peer() {
     peer_fail "$why"
     return 1
   fi
-  local connect_cpu database_cpu
-  connect_cpu="$(awk -v total="$(cpu_seconds "$pid")" -v start="$(cat "$config_dir/cpu_at_start" 2>/dev/null || echo 0)" \
-    'BEGIN { printf "%.2f", total - start }')"
+  local connect_cpu database_cpu broker_cpu
+  connect_cpu="$(cpu_since "$(cpu_seconds "$pid")" "$(cat "$config_dir/cpu_at_start" 2>/dev/null || echo 0)")"
   database_cpu="$(backends_cpu_seconds "$pid")"
+  broker_cpu="$(cpu_since "$(broker_cpu_seconds)" "$(cat "$config_dir/broker_cpu_at_start" 2>/dev/null)")"
   stop "$pid"
   # The clock starts when the connector's consumer is given its partitions, as our sink's starts
   # when a worker has claimed them: the JVM's start and the connector's set-up are not counted.
@@ -173,11 +174,12 @@ measure_peer() {
   jq -n --argjson watch "$watch" --argjson started "$started" --argjson copy "$peer_copy" \
     --argjson tasks "$peer_tasks" --argjson produced "$produced" \
     --argjson connect_cpu "$connect_cpu" --argjson database_cpu "$database_cpu" \
-    --arg before "$load_before" --arg after "$(load_average)" \
+    --argjson broker_cpu "$broker_cpu" --arg before "$load_before" --arg after "$(load_average)" \
     '{name: "peer", tasks: $tasks, started_at: $started, finished_at: $watch.reached_at,
       seconds: ($watch.reached_at - $started),
       events_per_second: ($copy.written / ($watch.reached_at - $started)),
       rows: $watch.count, records: $copy.written, produced: $produced,
       client_cpu_seconds: $connect_cpu, database_cpu_seconds: $database_cpu,
+      broker_cpu_seconds: $broker_cpu,
       load_average: [($before | tonumber), ($after | tonumber)]}' >"$rdir/peer.json"
 }
