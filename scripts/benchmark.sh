@@ -188,9 +188,9 @@ backends_cpu_seconds() {
 }
 
 # CPU seconds of the Kafka broker listening on the first bootstrap server's port, when it is a
-# process of this machine (nothing otherwise). A measurement that reads the topic (the sink, the broker,
-# the peer) makes the broker serve its fetches on the same cores; the ceiling, which reads the
-# records into memory before its clock starts, does not.
+# process of this machine (nothing otherwise). A measurement that reads the topic (the sink, the
+# broker, the peer) makes the broker serve its fetches on the same cores; the ceiling, which reads
+# the records into memory before its clock starts, does not.
 broker_port="${EVENTSINK_BROKERS%%,*}"
 broker_port="${broker_port##*:}"
 broker_cpu_seconds() {
