@@ -39,7 +39,7 @@ CREATE TEMP TABLE ceiling_batch (
 
 constexpr const char* kCopy =
     "COPY ceiling_batch (topic, event_id, event_time, source, payload, kafka_topic, "
-    "kafka_partition, kafka_offset, copies) FROM STDIN";
+    "kafka_partition, kafka_offset, copies) FROM STDIN (FORMAT binary)";
 
 // The plain path: every record is offered, so the statement itself must put an event's first copy
 // before its later ones for the first copy to win, as in the sink. A heap has no order (COPY puts
@@ -118,7 +118,10 @@ CeilingResult measure_ceiling(const CeilingSettings& settings) {
       for_each_event(settings.connection, settings.topic, [&](RecordCoordinates at, Event event) {
         auto& session = work[static_cast<std::size_t>(at.partition) % sessions];
         if (session.batches.empty() || session.rows_in_last == settings.batch_records) {
-          session.batches.emplace_back();
+          if (!session.batches.empty()) {
+            append_staging_trailer(session.batches.back());
+          }
+          append_staging_header(session.batches.emplace_back());
           session.rows_in_last = 0;
         }
         // The very bytes the sink stages for the event (consumer/sink_writer.hpp).
@@ -126,6 +129,11 @@ CeilingResult measure_ceiling(const CeilingSettings& settings) {
         ++session.rows_in_last;
         ++result.rows_offered;
       });
+  for (auto& session : work) {
+    if (!session.batches.empty()) {
+      append_staging_trailer(session.batches.back());
+    }
+  }
   result.load_seconds = std::chrono::duration<double>(Clock::now() - load_started).count();
   result.records = counts.records;
   result.invalid_records = counts.invalid;

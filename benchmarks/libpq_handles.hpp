@@ -33,7 +33,7 @@ ConnectionHandle connect(const std::string& url);
 // message unless the result is a command completion or rows.
 ResultHandle exec(PGconn* connection, const std::string& sql);
 
-// Runs `copy_sql` ("COPY ... FROM STDIN") and sends `data`, COPY text-format lines, in one piece.
+// Runs `copy_sql` ("COPY ... FROM STDIN") and sends `data`, the COPY stream, in one piece.
 // Throws std::runtime_error when the server refuses any of it.
 void copy_in(PGconn* connection, const std::string& copy_sql, std::string_view data);
 

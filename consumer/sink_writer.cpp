@@ -11,8 +11,10 @@
 #include <tuple>
 #include <utility>
 
-#include <pqxx/tablewriter>
 #include <spdlog/spdlog.h>
+
+#include "consumer/binary_copy.hpp"
+#include "consumer/copy_in.hpp"
 
 namespace eventsink {
 namespace {
@@ -35,9 +37,11 @@ CREATE TEMP TABLE IF NOT EXISTS batch_events (
 ) ON COMMIT DELETE ROWS
 )sql";
 
-constexpr std::array<const char*, 9> kStagingColumns = {
-    "topic",       "event_id",        "event_time",   "source", "payload",
-    "kafka_topic", "kafka_partition", "kafka_offset", "copies"};
+constexpr std::size_t kStagingColumns = 9;
+
+constexpr const char* kCopyStaging =
+    "COPY batch_events (topic, event_id, event_time, source, payload, kafka_topic, "
+    "kafka_partition, kafka_offset, copies) FROM STDIN (FORMAT binary)";
 
 constexpr const char* kAdvanceOffset = R"sql(
 UPDATE partition_offsets
@@ -151,38 +155,6 @@ std::int32_t stats_shard(const Batch& batch) {
   return lowest.value_or(0);
 }
 
-// The bytes COPY's text format escapes.
-constexpr bool needs_escape(char c) {
-  return c == '\\' || c == '\t' || c == '\n' || c == '\r';
-}
-
-// Appends `text` as a field of COPY's text format: backslash, tab, newline and carriage return
-// escaped, every other byte as it is. Byte-wise escaping is right for UTF-8, where no byte of a
-// multibyte character is ASCII; validated events are UTF-8 without NUL. Most fields need no
-// escape at all and are appended whole. Finding that out is one pass that asks a looser question,
-// "a backslash or any control character?", with bitwise operators and no early exit, so that the
-// compiler vectorizes it: the exact test, written with ||, compiled to a byte-at-a-time loop that
-// took 14 times as long on a typical payload (about 200 ns, a tenth of the consumer's CPU).
-void append_copy_field(std::string& out, std::string_view text) {
-  unsigned char suspect = 0;
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    suspect |= static_cast<unsigned char>((byte == '\\') | (byte < 0x20));
-  }
-  if (suspect == 0) {
-    out.append(text);
-    return;
-  }
-  for (const char c : text) {
-    if (needs_escape(c)) {
-      out += '\\';
-      out += c == '\t' ? 't' : c == '\n' ? 'n' : c == '\r' ? 'r' : '\\';
-    } else {
-      out += c;
-    }
-  }
-}
-
 void append_number(std::string& out, std::int64_t value) {
   std::array<char, 24> digits{};
   const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), value).ptr;
@@ -216,56 +188,43 @@ void append_timestamp(std::string& out, EventTime time) {
   out += "00";
 }
 
-// Streams a batch's rows into the staging table with COPY, encoding them as it goes.
+// Streams a batch's rows into the staging table with COPY in its binary format, encoding them as
+// it goes. COPY data need not be cut at rows, so rows go in chunks of about kChunkBytes: few calls,
+// and neither this side nor libpq's output buffer ever holds a whole batch.
 //
-// libpqxx 6.4's stream_to takes rows as tuples and escapes, converts and copies each field on its
-// own, several allocations per field: measured, that was the largest part of the consumer's own
-// CPU time per event. Its tablewriter accepts text we encoded ourselves and hands it to libpq as
-// it is. COPY data need not be cut at rows ("buffer-load boundaries have no semantic
-// significance", libpq's PQputCopyData), so rows go in chunks of about kChunkBytes: few calls,
-// and neither this side nor libpq's output buffer ever holds a whole batch. tablewriter is
-// deprecated in favour of stream_to, which can only do this from libpqxx 7 on (write_raw_line is
-// private in 6.4); its deprecation warning is silenced for this class only.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+// libpqxx 6.4 cannot send binary COPY data (copy_in.hpp), and its own text path, stream_to, took
+// tuples and escaped, converted and copied each field on its own, several allocations per field:
+// measured, that was once the largest part of the consumer's own CPU time per event.
 class StagingCopy {
  public:
   static constexpr std::size_t kChunkBytes = 64 * 1024;
 
   // `chunk` is the caller's buffer, kept between batches so that its capacity is reused.
-  StagingCopy(pqxx::work& tx, std::string& chunk)
-      : writer_(tx, "batch_events", kStagingColumns.begin(), kStagingColumns.end()), chunk_(chunk) {
+  StagingCopy(pqxx::work& tx, std::string& chunk) : copy_(tx, kCopyStaging), chunk_(chunk) {
     chunk_.clear();
+    binary_copy::append_header(chunk_);
   }
 
   void add(const EventRecord& record, std::int64_t copies) {
     append_staging_row(chunk_, record, copies);
     if (chunk_.size() >= kChunkBytes) {
-      flush();
+      copy_.send(chunk_);
+      chunk_.clear();
     }
   }
 
   // Sends what is left and ends the COPY; PostgreSQL reports bad rows here.
   void complete() {
-    if (!chunk_.empty()) {
-      flush();
-    }
-    writer_.complete();
+    binary_copy::append_trailer(chunk_);
+    copy_.send(chunk_);
+    chunk_.clear();
+    copy_.finish();
   }
 
  private:
-  void flush() {
-    // write_raw_line ends what it sends with a newline: drop the chunk's own last one (a copy of
-    // the chunk otherwise, to strip it).
-    chunk_.pop_back();
-    writer_.write_raw_line(chunk_);
-    chunk_.clear();
-  }
-
-  pqxx::tablewriter writer_;
+  CopyIn copy_;
   std::string& chunk_;
 };
-#pragma GCC diagnostic pop
 
 // Appends `text` as a quoted element of a PostgreSQL array literal. Within double quotes only a
 // double quote and a backslash are special (each escaped with a backslash); braces, commas,
@@ -285,11 +244,11 @@ void append_array_element(std::string& out, std::string_view text) {
   out += '"';
 }
 
-// A small batch's staging rows as array literals, one per staging column, in kStagingColumns'
+// A small batch's staging rows as array literals, one per staging column, in the staging table's
 // order (the parameters $2 to $10 of kBatchEventsFromArrays).
 class StagingArrays {
  public:
-  using Columns = std::array<std::string, kStagingColumns.size()>;
+  using Columns = std::array<std::string, kStagingColumns>;
 
   // `columns` is the caller's, kept between batches so that its strings' capacity is reused.
   explicit StagingArrays(Columns& columns) : columns_(columns) {
@@ -415,24 +374,24 @@ std::vector<StagedEvent> staged_events(const std::vector<EventRecord>& events) {
 
 void append_staging_row(std::string& out, const EventRecord& record, std::int64_t copies) {
   const auto& [at, event] = record;
-  append_copy_field(out, event.topic);
-  out += '\t';
-  append_copy_field(out, event.event_id);
-  out += '\t';
-  append_timestamp(out, event.timestamp);
-  out += '\t';
-  append_copy_field(out, event.source);
-  out += '\t';
-  append_copy_field(out, event.payload_json);
-  out += '\t';
-  append_copy_field(out, at.kafka_topic);
-  out += '\t';
-  append_number(out, at.partition);
-  out += '\t';
-  append_number(out, at.offset);
-  out += '\t';
-  append_number(out, copies);
-  out += '\n';
+  binary_copy::append_row_start(out, static_cast<std::int16_t>(kStagingColumns));
+  binary_copy::append_text(out, event.topic);
+  binary_copy::append_text(out, event.event_id);
+  binary_copy::append_timestamptz(out, event.timestamp);
+  binary_copy::append_text(out, event.source);
+  binary_copy::append_jsonb(out, event.payload_json);
+  binary_copy::append_text(out, at.kafka_topic);
+  binary_copy::append_int4(out, at.partition);
+  binary_copy::append_int8(out, at.offset);
+  binary_copy::append_int4(out, static_cast<std::int32_t>(copies));  // at most a batch's records
+}
+
+void append_staging_header(std::string& out) {
+  binary_copy::append_header(out);
+}
+
+void append_staging_trailer(std::string& out) {
+  binary_copy::append_trailer(out);
 }
 
 SinkWriter::SinkWriter(pqxx::connection& connection, std::string consumer_group,

@@ -75,10 +75,13 @@ struct StagedEvent {
 // cannot deadlock, and index inserts in it walk the primary key from left to right.
 std::vector<StagedEvent> staged_events(const std::vector<EventRecord>& events);
 
-// Appends the row SinkWriter stages for `record`, standing for `copies` records of its batch, in
-// COPY's text format (one line). Public so that the benchmark's ceiling (benchmarks/ceiling.cpp)
-// offers PostgreSQL exactly the same bytes.
+// The COPY data SinkWriter sends its staging table, in COPY's binary format (binary_copy.hpp): the
+// header, then the row for each staged event, `record` standing for `copies` records of its batch,
+// then the trailer. Public so that the benchmark's ceiling (benchmarks/ceiling.cpp) offers
+// PostgreSQL exactly the same bytes.
+void append_staging_header(std::string& out);
 void append_staging_row(std::string& out, const EventRecord& record, std::int64_t copies = 1);
+void append_staging_trailer(std::string& out);
 
 class SinkWriter {
  public:
