@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -83,6 +84,11 @@ class EventParser {
 
   // Never throws for bad input: every malformed record yields a Rejection.
   ParseOutcome parse(std::string_view record);
+
+  // The same, into `event`, whose strings keep their capacity: a caller that parses into the same
+  // Event again and again does not allocate once they are large enough. On a rejection `event`
+  // is left as it was.
+  std::optional<Rejection> parse_into(std::string_view record, Event& event);
 
   const EventLimits& limits() const { return limits_; }
 

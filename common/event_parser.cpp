@@ -468,7 +468,7 @@ struct EventParser::Impl {
     std::size_t length;
   };
 
-  ParseOutcome parse(std::string_view record);
+  std::optional<Rejection> parse_into(std::string_view record, Event& event);
 
   static void neutralize_numbers(char* text, std::size_t size);
   void index_document();
@@ -636,7 +636,7 @@ std::size_t EventParser::Impl::minify_tokens(const Member& member, char* out) co
   return size;
 }
 
-ParseOutcome EventParser::Impl::parse(std::string_view record) {
+std::optional<Rejection> EventParser::Impl::parse_into(std::string_view record, Event& event) {
   if (record.empty()) {
     return reject(RejectionCode::kEmptyRecord, "", "record is empty");
   }
@@ -737,14 +737,12 @@ ParseOutcome EventParser::Impl::parse(std::string_view record) {
     return std::move(*rejection);
   }
 
-  ParseOutcome outcome{std::in_place_type<Event>};
-  Event& event = std::get<Event>(outcome);
   event.topic.assign(topic);
   event.event_id.assign(event_id);
   event.timestamp = std::get<EventTime>(time);
   event.source.assign(source);
   event.payload_json.assign(minified.get(), minified_size);
-  return outcome;
+  return std::nullopt;
 }
 std::optional<Rejection> EventParser::Impl::check_text(const dom::element& value, Slot slot,
                                                        std::size_t limit,
@@ -974,11 +972,19 @@ EventParser::~EventParser() = default;
 EventParser::EventParser(EventParser&&) noexcept = default;
 EventParser& EventParser::operator=(EventParser&&) noexcept = default;
 
-ParseOutcome EventParser::parse(std::string_view record) {
+std::optional<Rejection> EventParser::parse_into(std::string_view record, Event& event) {
   if (!impl_) {  // moved from: make it usable again rather than crash
     impl_ = std::make_unique<Impl>(limits_);
   }
-  return impl_->parse(record);
+  return impl_->parse_into(record, event);
+}
+
+ParseOutcome EventParser::parse(std::string_view record) {
+  Event event;
+  if (auto rejection = parse_into(record, event)) {
+    return std::move(*rejection);
+  }
+  return event;
 }
 
 }  // namespace eventsink

@@ -1,6 +1,7 @@
 #include "consumer/batch.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 #include <utility>
 
 namespace eventsink {
@@ -17,8 +18,20 @@ void Batch::extend_span(const RecordCoordinates& at) {
 }
 
 void Batch::add_event(RecordCoordinates at, Event event) {
-  extend_span(at);
-  events_.push_back(EventRecord{std::move(at), std::move(event)});
+  next_event() = EventRecord{std::move(at), std::move(event)};
+  keep_event();
+}
+
+EventRecord& Batch::next_event() {
+  if (event_count_ == events_.size()) {
+    events_.emplace_back();
+  }
+  return events_[event_count_];
+}
+
+void Batch::keep_event() {
+  extend_span(events_.at(event_count_).at);
+  ++event_count_;
 }
 
 void Batch::add_dead_letter(DeadLetter dead_letter) {
@@ -33,14 +46,24 @@ void Batch::drop_partition(const TopicPartition& tp) {
   }
   records_ -= span->second.records;
   spans_.erase(span);
-  std::erase_if(events_, [&](const EventRecord& r) { return r.at.topic_partition() == tp; });
+  const auto events_end = events_.begin() + static_cast<std::ptrdiff_t>(event_count_);
+  const auto kept_end = std::remove_if(events_.begin(), events_end, [&](const EventRecord& r) {
+    return r.at.partition == tp.partition && r.at.kafka_topic == tp.topic;
+  });
+  event_count_ = static_cast<std::size_t>(kept_end - events_.begin());
   std::erase_if(dead_letters_, [&](const DeadLetter& d) { return d.at.topic_partition() == tp; });
 }
 
 void Batch::demote_event(std::size_t index, std::string reason_code, std::string reason) {
-  EventRecord record = std::move(events_.at(index));
-  events_.erase(events_.begin() + static_cast<std::ptrdiff_t>(index));
-  dead_letters_.push_back(DeadLetter{.at = std::move(record.at),
+  if (index >= event_count_) {
+    throw std::out_of_range("Batch::demote_event: no such event");
+  }
+  // The record moves to the end of the batch's events, the others keeping their order, and then
+  // out of them: its storage stays for later records.
+  const auto first = events_.begin() + static_cast<std::ptrdiff_t>(index);
+  std::rotate(first, first + 1, events_.begin() + static_cast<std::ptrdiff_t>(event_count_));
+  const EventRecord& record = events_[--event_count_];
+  dead_letters_.push_back(DeadLetter{.at = record.at,
                                      .key = std::nullopt,
                                      .value = to_json(record.event),
                                      .reason_code = std::move(reason_code),
@@ -48,7 +71,7 @@ void Batch::demote_event(std::size_t index, std::string reason_code, std::string
 }
 
 void Batch::clear() {
-  events_.clear();
+  event_count_ = 0;
   dead_letters_.clear();
   spans_.clear();
   records_ = 0;

@@ -24,8 +24,8 @@ void PartitionTracker::fence(const TopicPartition& tp) {
   }
 }
 
-PartitionTracker::Admission PartitionTracker::admit(const TopicPartition& tp, std::int64_t offset) {
-  const auto it = partitions_.find(tp);
+PartitionTracker::Admission PartitionTracker::admit(const RecordCoordinates& at) {
+  const auto it = partitions_.find(at);
   if (it == partitions_.end()) {
     return Admission::kNotOwned;
   }
@@ -33,6 +33,7 @@ PartitionTracker::Admission PartitionTracker::admit(const TopicPartition& tp, st
   if (state.fenced) {
     return Admission::kFenced;
   }
+  const auto offset = at.offset;
   if (state.position && offset < *state.position) {
     return Admission::kRedelivery;
   }

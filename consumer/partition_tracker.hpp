@@ -50,8 +50,8 @@ class PartitionTracker {
   // position is past them, and only a claim brings back the offset PostgreSQL stores.
   void fence(const TopicPartition& tp);
 
-  // Decides what to do with the record at `offset`, advancing the position on kAccept.
-  Admission admit(const TopicPartition& tp, std::int64_t offset);
+  // Decides what to do with the record at `at`, advancing the position on kAccept.
+  Admission admit(const RecordCoordinates& at);
 
   // PostgreSQL now stores `next_offset` for the partition (a batch committed).
   void committed(const TopicPartition& tp, std::int64_t next_offset);
@@ -61,7 +61,7 @@ class PartitionTracker {
   std::size_t size() const { return partitions_.size(); }
 
  private:
-  std::map<TopicPartition, PartitionOwnership> partitions_;
+  std::map<TopicPartition, PartitionOwnership, PartitionOrder> partitions_;
 };
 
 }  // namespace eventsink

@@ -319,7 +319,7 @@ std::uint64_t leading_bytes_key(std::string_view text) {
 // The positions of `events`, sorted into write order. Each is sorted with the key of its event_id
 // beside it (PostgreSQL's abbreviated keys): most comparisons end there, on two integers in the
 // array being sorted, instead of following two records to their strings.
-std::vector<std::size_t> write_order(const std::vector<EventRecord>& events) {
+std::vector<std::size_t> write_order(std::span<const EventRecord> events) {
   struct Entry {
     std::uint64_t key;
     std::size_t index;
@@ -360,7 +360,7 @@ std::optional<std::string> hex(const std::optional<std::string>& bytes) {
 // conflict-check each event once per batch instead of once per record, while the statistics
 // still count every record (received is the sum of the copies). Sorting the batch into write
 // order puts an event's copies side by side, the first one in front.
-std::vector<StagedEvent> staged_events(const std::vector<EventRecord>& events) {
+std::vector<StagedEvent> staged_events(std::span<const EventRecord> events) {
   std::vector<StagedEvent> staged;
   for (const std::size_t i : write_order(events)) {
     if (staged.empty() || !same_identity(events[staged.back().index].event, events[i].event)) {

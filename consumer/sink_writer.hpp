@@ -24,6 +24,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -73,7 +74,7 @@ struct StagedEvent {
 // topic, byte by byte (the primary key's own order, its columns being COLLATE "C"), an event's
 // first copy being the one with the lowest Kafka coordinates. Row locks taken in this one order
 // cannot deadlock, and index inserts in it walk the primary key from left to right.
-std::vector<StagedEvent> staged_events(const std::vector<EventRecord>& events);
+std::vector<StagedEvent> staged_events(std::span<const EventRecord> events);
 
 // The COPY data SinkWriter sends its staging table, in COPY's binary format (binary_copy.hpp): the
 // header, then the row for each staged event, `record` standing for `copies` records of its batch,

@@ -4,6 +4,7 @@
 #include <compare>
 #include <cstdint>
 #include <string>
+#include <tuple>
 
 namespace eventsink {
 
@@ -22,6 +23,19 @@ struct RecordCoordinates {
   std::int64_t offset = 0;
 
   TopicPartition topic_partition() const { return {kafka_topic, partition}; }
+};
+
+// Orders partitions as TopicPartition does, and lets a record's coordinates find their partition in
+// a map directly: building a TopicPartition to search with would copy the topic name per record.
+struct PartitionOrder {
+  using is_transparent = void;
+  bool operator()(const TopicPartition& a, const TopicPartition& b) const { return a < b; }
+  bool operator()(const TopicPartition& a, const RecordCoordinates& b) const {
+    return std::tie(a.topic, a.partition) < std::tie(b.kafka_topic, b.partition);
+  }
+  bool operator()(const RecordCoordinates& a, const TopicPartition& b) const {
+    return std::tie(a.kafka_topic, a.partition) < std::tie(b.topic, b.partition);
+  }
 };
 
 std::string to_string(const TopicPartition& tp);

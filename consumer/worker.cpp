@@ -128,10 +128,14 @@ void Worker::fill_batch() {
 void Worker::take(const rd_kafka_message_t& message) {
   probe_.record_consumed();
   fetch_waker_->taken(message);
-  RecordCoordinates at{.kafka_topic = rd_kafka_topic_name(message.rkt),
-                       .partition = message.partition,
-                       .offset = message.offset};
-  switch (tracker_.admit(at.topic_partition(), at.offset)) {
+  // The record is read into storage the batch keeps from earlier records (Batch::next_event), so
+  // that neither its coordinates nor its event allocate: it joins the batch only if it is valid.
+  EventRecord& record = filling_.records.next_event();
+  RecordCoordinates& at = record.at;
+  at.kafka_topic.assign(rd_kafka_topic_name(message.rkt));
+  at.partition = message.partition;
+  at.offset = message.offset;
+  switch (tracker_.admit(at)) {
     case PartitionTracker::Admission::kAccept:
       break;
     case PartitionTracker::Admission::kAcceptAfterGap:
@@ -155,7 +159,7 @@ void Worker::take(const rd_kafka_message_t& message) {
     filling_.timestamps_ms.push_back(timestamp);
   }
   if (message.payload == nullptr) {
-    filling_.records.add_dead_letter(DeadLetter{.at = std::move(at),
+    filling_.records.add_dead_letter(DeadLetter{.at = at,
                                                 .key = bytes_of(message.key, message.key_len),
                                                 .value = std::nullopt,
                                                 .reason_code = "null_value",
@@ -163,17 +167,17 @@ void Worker::take(const rd_kafka_message_t& message) {
     return;
   }
   const std::string_view value(static_cast<const char*>(message.payload), message.len);
-  auto outcome = parser_.parse(value);
-  if (auto* event = std::get_if<Event>(&outcome)) {
-    filling_.records.add_event(std::move(at), std::move(*event));
+  const auto rejection = parser_.parse_into(value, record.event);
+  if (!rejection) {
+    filling_.records.keep_event();
     return;
   }
-  const auto& rejection = std::get<Rejection>(outcome);
-  filling_.records.add_dead_letter(DeadLetter{.at = std::move(at),
-                                              .key = bytes_of(message.key, message.key_len),
-                                              .value = std::string(value),
-                                              .reason_code = std::string(to_string(rejection.code)),
-                                              .reason = rejection.describe()});
+  filling_.records.add_dead_letter(
+      DeadLetter{.at = at,
+                 .key = bytes_of(message.key, message.key_len),
+                 .value = std::string(value),
+                 .reason_code = std::string(to_string(rejection->code)),
+                 .reason = rejection->describe()});
 }
 
 std::vector<OffsetAdvance> Worker::offset_advances(const Batch& batch) const {

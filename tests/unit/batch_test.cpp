@@ -1,5 +1,8 @@
 #include "consumer/batch.hpp"
 
+#include <stdexcept>
+#include <string>
+
 #include <gtest/gtest.h>
 
 namespace eventsink {
@@ -69,7 +72,63 @@ TEST(Batch, ClearEmptiesEverything) {
   batch.add_event(at(0, 1), event("a"));
   batch.clear();
   EXPECT_TRUE(batch.empty());
+  EXPECT_TRUE(batch.events().empty());
   EXPECT_TRUE(batch.spans().empty());
+}
+
+TEST(Batch, ADemotedEventLeavesTheOthersInTheirOrder) {
+  Batch batch;
+  for (const auto* id : {"a", "b", "c", "d"}) {
+    batch.add_event(at(0, static_cast<std::int64_t>(batch.size())), event(id));
+  }
+  batch.demote_event(1, "database_rejected", "boom");
+  ASSERT_EQ(batch.events().size(), 3u);
+  EXPECT_EQ(batch.events()[0].event.event_id, "a");
+  EXPECT_EQ(batch.events()[1].event.event_id, "c");
+  EXPECT_EQ(batch.events()[2].event.event_id, "d");
+  ASSERT_EQ(batch.dead_letters().size(), 1u);
+  EXPECT_EQ(batch.dead_letters()[0].at.offset, 1);
+  EXPECT_NE(batch.dead_letters()[0].value->find(R"("event_id":"b")"), std::string::npos);
+  EXPECT_THROW(batch.demote_event(3, "database_rejected", "boom"), std::out_of_range);
+}
+
+TEST(Batch, AnEventFilledInPlaceJoinsOnlyWhenKept) {
+  Batch batch;
+  EventRecord& slot = batch.next_event();
+  slot.at = at(4, 9);
+  slot.event = event("a");
+  EXPECT_TRUE(batch.empty()) << "not kept yet";
+  EXPECT_TRUE(batch.spans().empty());
+  EXPECT_EQ(&batch.next_event(), &slot) << "the same storage until it is kept";
+  batch.keep_event();
+  ASSERT_EQ(batch.events().size(), 1u);
+  EXPECT_EQ(batch.events()[0].event.event_id, "a");
+  EXPECT_EQ(batch.spans().at({"events", 4}).next_offset, 10);
+}
+
+TEST(Batch, StorageOutlivesClearAndDroppedPartitionsSoStringsKeepTheirCapacity) {
+  Batch batch;
+  const std::string large_payload(4096, 'x');
+  for (std::int64_t offset = 0; offset < 3; ++offset) {
+    EventRecord& slot = batch.next_event();
+    slot.at = at(0, offset);
+    slot.event = event("e");
+    slot.event.payload_json = large_payload;
+    batch.keep_event();
+  }
+  batch.drop_partition({"events", 0});
+  EXPECT_TRUE(batch.empty());
+  batch.add_event(at(1, 0), event("f"));
+  batch.clear();
+  EXPECT_TRUE(batch.empty());
+  // The three slots are handed out again, in order, their payloads' buffers still allocated.
+  for (std::int64_t offset = 0; offset < 3; ++offset) {
+    EventRecord& slot = batch.next_event();
+    EXPECT_GE(slot.event.payload_json.capacity(), large_payload.size()) << "slot " << offset;
+    slot.at = at(1, offset);
+    batch.keep_event();
+  }
+  EXPECT_EQ(batch.size(), 3u);
 }
 
 }  // namespace

@@ -893,6 +893,31 @@ TEST(EventParserGood, TypicalRecord) {
             R"({"amount":42,"items":[{"sku":"A-1","qty":2}],"ok":true,"note":null})");
 }
 
+TEST(EventParserGood, ParsingIntoAnEventOverwritesItWholeOrOnARejectionNotAtAll) {
+  EventParser parser;
+  Event event{.topic = std::string(100, 't'),
+              .event_id = std::string(100, 'i'),
+              .timestamp = {},
+              .source = std::string(100, 's'),
+              .payload_json = std::string(1000, 'p')};
+  const auto* payload_buffer = event.payload_json.data();
+  const std::string valid = record({.payload = R"({"amount": 42})"});
+  ASSERT_EQ(parser.parse_into(valid, event), std::nullopt);
+  const Event parsed = expect_event(parser, valid);
+  EXPECT_EQ(event.topic, parsed.topic);
+  EXPECT_EQ(event.event_id, parsed.event_id);
+  EXPECT_EQ(event.timestamp, parsed.timestamp);
+  EXPECT_EQ(event.source, parsed.source);
+  EXPECT_EQ(event.payload_json, R"({"amount":42})");
+  EXPECT_EQ(event.payload_json.data(), payload_buffer) << "the payload's buffer was reused";
+
+  const auto rejection = parser.parse_into(record({.event_id = "7"}), event);
+  ASSERT_TRUE(rejection.has_value());
+  EXPECT_EQ(rejection->code, RejectionCode::kWrongType);
+  EXPECT_EQ(event.event_id, parsed.event_id) << "left as it was";
+  EXPECT_EQ(event.payload_json, R"({"amount":42})");
+}
+
 TEST(EventParserGood, TimestampZoneVariantsAndFractions) {
   EventParser parser;
   using namespace date::literals;
