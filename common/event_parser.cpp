@@ -188,6 +188,18 @@ std::string_view type_name(dom::element_type type) {
   return "unknown";
 }
 
+// Sets `out` to `text`, in the buffer it has when that is large enough, else in one of exactly
+// `text`'s size. std::string::assign would grow the buffer to at least twice its old capacity: in
+// an Event parsed into again and again (Batch::next_event), each string would then drift towards
+// twice the largest value it ever held.
+void assign_exactly(std::string& out, std::string_view text) {
+  if (text.size() > out.capacity()) {
+    out = std::string(text);
+  } else {
+    out.assign(text);
+  }
+}
+
 Rejection reject(RejectionCode code, std::string_view field, std::string detail) {
   return Rejection{code, std::string(field), std::move(detail)};
 }
@@ -737,11 +749,11 @@ std::optional<Rejection> EventParser::Impl::parse_into(std::string_view record, 
     return std::move(*rejection);
   }
 
-  event.topic.assign(topic);
-  event.event_id.assign(event_id);
+  assign_exactly(event.topic, topic);
+  assign_exactly(event.event_id, event_id);
   event.timestamp = std::get<EventTime>(time);
-  event.source.assign(source);
-  event.payload_json.assign(minified.get(), minified_size);
+  assign_exactly(event.source, source);
+  assign_exactly(event.payload_json, std::string_view(minified.get(), minified_size));
   return std::nullopt;
 }
 std::optional<Rejection> EventParser::Impl::check_text(const dom::element& value, Slot slot,

@@ -918,6 +918,19 @@ TEST(EventParserGood, ParsingIntoAnEventOverwritesItWholeOrOnARejectionNotAtAll)
   EXPECT_EQ(event.payload_json, R"({"amount":42})");
 }
 
+TEST(EventParserGood, ParsingIntoAnEventGrowsItsStringsOnlyAsFarAsNeeded) {
+  EventParser parser;
+  Event event;
+  event.payload_json.reserve(100);
+  const auto old_capacity = event.payload_json.capacity();
+  const std::string payload = R"({"note":")" + std::string(140, 'x') + R"("})";
+  ASSERT_EQ(parser.parse_into(record({.payload = payload}), event), std::nullopt);
+  ASSERT_EQ(event.payload_json, payload);
+  // std::string's own growth would double the capacity: repeated over a worker's batches, every
+  // kept payload buffer would drift towards twice the largest payload it held.
+  EXPECT_LT(event.payload_json.capacity(), 2 * old_capacity);
+}
+
 TEST(EventParserGood, TimestampZoneVariantsAndFractions) {
   EventParser parser;
   using namespace date::literals;
