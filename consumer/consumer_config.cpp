@@ -159,6 +159,12 @@ kafka::Properties consumer_properties(const ConsumerConfig& config, int index) {
       {"auto.offset.reset", "earliest"},
       // Eager assignment: see kafka_consumer.hpp.
       {"partition.assignment.strategy", "range,roundrobin"},
+      // A member learns that the group is rebalancing from its next heartbeat's answer, and goes
+      // on consuming what it holds until then. Workers of one process join together, and the
+      // first to join can be given every partition before the others' joins arrive: at
+      // librdkafka's 3 s it read alone for up to 3 s before sharing them (seen as the benchmark's
+      // slowest sink runs). One heartbeat a second costs the broker next to nothing.
+      {"heartbeat.interval.ms", "1000"},
       {"enable.partition.eof", "false"},
       // Bound the prefetch queue (librdkafka's default allows 64 MiB per worker): see
       // kPrefetchBudgetKiB.

@@ -53,6 +53,15 @@ TEST(ConsumerConfig, SinkDefaultsKeepKafkaOutOfOffsetDecisions) {
   EXPECT_NE(property(properties, "client.id").find("-w2"), std::string::npos);
 }
 
+TEST(ConsumerConfig, WorkersHeartbeatEverySecondUnlessTold) {
+  const auto defaults = parse({});
+  ASSERT_TRUE(defaults.config);
+  EXPECT_EQ(property(consumer_properties(*defaults.config, 0), "heartbeat.interval.ms"), "1000");
+  const auto told = parse({"-X", "heartbeat.interval.ms=3000"});
+  ASSERT_TRUE(told.config);
+  EXPECT_EQ(property(consumer_properties(*told.config, 0), "heartbeat.interval.ms"), "3000");
+}
+
 TEST(ConsumerConfig, UnknownKafkaPropertyFailsNamingIt) {
   testing::internal::CaptureStderr();
   const auto command_line = parse({"-X", "no.such.property=1"});
