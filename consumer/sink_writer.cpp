@@ -103,8 +103,9 @@ SELECT topic, received, fresh FROM counts ORDER BY topic
 // index of the table's TOAST table and closes and reopens its files: perf of a backend committing
 // 10-row batches put a quarter of its time there. In the sink's own transaction (eventsink-bench
 // sink-transaction), 25-record batches staged as arrays ran 1.2-1.7 times as fast as through the
-// table; from about 100 records on the two ways were even within the noise, and PostgreSQL parses
-// array literals more slowly than COPY's text, so large batches keep COPY.
+// table; from about 100 records on the two ways were even within the noise (COPY then sent text;
+// its binary format is cheaper still), and PostgreSQL parses array literals more slowly than COPY
+// data, so large batches keep COPY.
 constexpr const char* kBatchEventsFromArrays = R"sql(
 WITH batch_events AS (
     SELECT * FROM unnest($2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::jsonb[],
