@@ -71,6 +71,11 @@ void Batch::demote_event(std::size_t index, std::string reason_code, std::string
 }
 
 void Batch::clear() {
+  for (auto& record : events_) {
+    if (auto& payload = record.event.payload_json; payload.capacity() > kKeptPayloadBytes) {
+      std::string().swap(payload);
+    }
+  }
   event_count_ = 0;
   dead_letters_.clear();
   spans_.clear();

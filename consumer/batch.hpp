@@ -6,8 +6,9 @@
 //
 // A batch keeps its event records' storage when it is cleared, and next_event() hands it out
 // again: a worker that parses each record into that storage allocates nothing per record once its
-// batches have warmed up. So a batch's memory is that of the most records it has held, the larger
-// strings of each.
+// batches have warmed up. So a batch's memory is that of the most records it has held, each with
+// the largest strings it has held, up to kKeptPayloadBytes: a rare large payload (up to 64 KiB)
+// must not leave its buffer behind in every slot it passed through.
 //
 // Thread-safety: none; a batch belongs to one worker thread.
 #pragma once
@@ -47,6 +48,9 @@ using PartitionSpans = std::map<TopicPartition, PartitionSpan, PartitionOrder>;
 
 class Batch {
  public:
+  // The largest payload buffer a slot keeps across clear(); a larger one is freed.
+  static constexpr std::size_t kKeptPayloadBytes = 4096;
+
   void add_event(RecordCoordinates at, Event event);
   void add_dead_letter(DeadLetter dead_letter);
 

@@ -106,14 +106,25 @@ TEST(Batch, AnEventFilledInPlaceJoinsOnlyWhenKept) {
   EXPECT_EQ(batch.spans().at({"events", 4}).next_offset, 10);
 }
 
+TEST(Batch, ClearFreesPayloadBuffersLargerThanItKeeps) {
+  Batch batch;
+  EventRecord& slot = batch.next_event();
+  slot.at = at(0, 0);
+  slot.event = event("huge");
+  slot.event.payload_json.assign(4 * Batch::kKeptPayloadBytes, 'x');
+  batch.keep_event();
+  batch.clear();
+  EXPECT_LE(batch.next_event().event.payload_json.capacity(), Batch::kKeptPayloadBytes);
+}
+
 TEST(Batch, StorageOutlivesClearAndDroppedPartitionsSoStringsKeepTheirCapacity) {
   Batch batch;
-  const std::string large_payload(4096, 'x');
+  const std::string payload(Batch::kKeptPayloadBytes / 2, 'x');
   for (std::int64_t offset = 0; offset < 3; ++offset) {
     EventRecord& slot = batch.next_event();
     slot.at = at(0, offset);
     slot.event = event("e");
-    slot.event.payload_json = large_payload;
+    slot.event.payload_json = payload;
     batch.keep_event();
   }
   batch.drop_partition({"events", 0});
@@ -124,7 +135,7 @@ TEST(Batch, StorageOutlivesClearAndDroppedPartitionsSoStringsKeepTheirCapacity) 
   // The three slots are handed out again, in order, their payloads' buffers still allocated.
   for (std::int64_t offset = 0; offset < 3; ++offset) {
     EventRecord& slot = batch.next_event();
-    EXPECT_GE(slot.event.payload_json.capacity(), large_payload.size()) << "slot " << offset;
+    EXPECT_GE(slot.event.payload_json.capacity(), payload.size()) << "slot " << offset;
     slot.at = at(1, offset);
     batch.keep_event();
   }
