@@ -14,6 +14,7 @@
 #include "benchmarks/process_cpu.hpp"
 #include "benchmarks/progress_series.hpp"
 #include "benchmarks/topic_events.hpp"
+#include "consumer/copy_in.hpp"
 #include "consumer/migrations.hpp"
 #include "consumer/sink_writer.hpp"
 
@@ -87,7 +88,9 @@ void write_batches(const std::string& database_url, const std::vector<std::strin
     const auto cpu_before = cpu_seconds_of(backend);
     for (std::size_t i = 0; i < batches.size(); ++i) {
       pq::exec(connection.get(), "BEGIN");
-      pq::copy_in(connection.get(), kCopy, batches[i]);
+      CopyIn copy(connection.get(), kCopy);
+      copy.send(batches[i]);
+      copy.finish();
       const auto inserted = pq::exec(connection.get(), kInsert);
       outcome.rows_inserted += std::stoull(PQcmdTuples(inserted.get()));
       pq::exec(connection.get(), "COMMIT");

@@ -2,14 +2,13 @@
 //
 // The ceiling talks to PostgreSQL through libpq itself rather than libpqxx: it is the plainest,
 // fastest path there is (a whole batch of COPY data in one call, no per-row library work), which
-// is what a ceiling must be.
+// is what a ceiling must be. Its COPY goes through the sink's own CopyIn (consumer/copy_in.hpp).
 //
 // Thread-safety: as libpq's: a connection belongs to one thread at a time.
 #pragma once
 
 #include <memory>
 #include <string>
-#include <string_view>
 
 #include <libpq-fe.h>
 
@@ -32,9 +31,5 @@ ConnectionHandle connect(const std::string& url);
 // Runs `sql` (no parameters) and returns its result; throws std::runtime_error with the server's
 // message unless the result is a command completion or rows.
 ResultHandle exec(PGconn* connection, const std::string& sql);
-
-// Runs `copy_sql` ("COPY ... FROM STDIN") and sends `data`, the COPY stream, in one piece.
-// Throws std::runtime_error when the server refuses any of it.
-void copy_in(PGconn* connection, const std::string& copy_sql, std::string_view data);
 
 }  // namespace eventsink::bench::pq

@@ -57,7 +57,10 @@ bool starts_with(const char* sqlstate, std::string_view prefix) {
 }  // namespace
 
 CopyIn::CopyIn(pqxx::dbtransaction& tx, const std::string& copy_statement)
-    : connection_(ConnectionOf::transaction(tx)), statement_(copy_statement) {
+    : CopyIn(ConnectionOf::transaction(tx), copy_statement) {}
+
+CopyIn::CopyIn(PGconn* connection, const std::string& copy_statement)
+    : connection_(connection), statement_(copy_statement) {
   const Result started(PQexec(connection_, statement_.c_str()));
   if (PQresultStatus(started.get()) != PGRES_COPY_IN) {
     throw_error(connection_, started.get(), statement_);

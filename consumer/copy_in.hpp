@@ -1,4 +1,5 @@
-// COPY ... FROM STDIN inside a libpqxx transaction, with data the caller has encoded itself.
+// COPY ... FROM STDIN with data the caller has encoded itself, inside a libpqxx transaction (the
+// sink) or on a plain libpq connection (the benchmark's ceiling).
 //
 // Why not libpqxx: 6.4 (Debian 12's) can only send COPY data through tablewriter or stream_to,
 // which speak the text format and end every piece they send with a newline; the binary format
@@ -27,6 +28,8 @@ class CopyIn {
  public:
   // Starts `copy_statement` ("COPY table (columns) FROM STDIN ...") in `tx`.
   CopyIn(pqxx::dbtransaction& tx, const std::string& copy_statement);
+  // The same on a plain libpq connection (the benchmark's ceiling), which must outlive this.
+  CopyIn(PGconn* connection, const std::string& copy_statement);
   // Abandons a COPY that was not finished (PostgreSQL discards its rows and fails the statement),
   // so that the connection is ready for the transaction's rollback.
   ~CopyIn();
