@@ -203,7 +203,7 @@ class StagingCopy {
   // `chunk` is the caller's buffer, kept between batches so that its capacity is reused.
   StagingCopy(pqxx::work& tx, std::string& chunk) : copy_(tx, kCopyStaging), chunk_(chunk) {
     chunk_.clear();
-    binary_copy::append_header(chunk_);
+    append_staging_header(chunk_);
   }
 
   void add(const EventRecord& record, std::int64_t copies) {
@@ -216,7 +216,7 @@ class StagingCopy {
 
   // Sends what is left and ends the COPY; PostgreSQL reports bad rows here.
   void complete() {
-    binary_copy::append_trailer(chunk_);
+    append_staging_trailer(chunk_);
     copy_.send(chunk_);
     chunk_.clear();
     copy_.finish();
