@@ -14,7 +14,7 @@
 #   --latency-seconds S   length of each latency run's measured window (20); --no-latency skips
 #                         them
 #   --latency-warmup S    seconds' worth of records before the window opens (2)
-#   --no-peer             skip Kafka Connect + Debezium's JDBC sink
+#   --no-peer             skip Kafka Connect + Debezium's JDBC sink (both configurations)
 #   --peer-tasks N        the peer's tasks.max (4)
 #   --rounds N            how many times every measurement is taken (3); the table shows medians
 #   --build-dir DIR       use the binaries built there (as CTest does); default: build build-bench/
@@ -34,7 +34,9 @@
 #                committed after a warm-up (and over the whole run, reported beside them);
 #                alongside, a plain consumer times the same records' arrival (Kafka alone)
 #   peer         Kafka Connect standalone + Debezium's JDBC sink (upsert), on a copy of the topic
-#                in Connect's JSON envelope, first assignment to the last unique row
+#                in Connect's JSON envelope, first assignment to the last unique row; its defaults
+#   peer_tuned   the same with batches as large as ours, its reduction buffer and multi-row
+#                statements (benchmarks/peer/peer.sh)
 # Each measurement gets a fresh schema (the sink's migrations) and a fresh consumer group, and
 # starts on a quiet database (quiesce_database).
 #
@@ -454,16 +456,19 @@ measure_round() {
       measure_latency "$workers"
     done
   fi
-  if ((peer)); then
-    say "peer: Kafka Connect + Debezium JDBC sink (upsert, tasks.max=$peer_tasks)"
-    if ! measure_peer; then
-      say "peer: could not be measured: $(jq -r .error "$rdir/peer.json")"
+  local name
+  for name in peer peer_tuned; do
+    if ((peer)); then
+      say "$name: Kafka Connect + Debezium JDBC sink (upsert, tasks.max=$peer_tasks$([[ $name == peer ]] || echo ", tuned"))"
+      if ! measure_peer "$name"; then
+        say "$name: could not be measured: $(jq -r .error "$rdir/$name.json")"
+      else
+        say "$name: $(jq -r '"\(.events_per_second | floor) events/s"' "$rdir/$name.json")"
+      fi
     else
-      say "peer: $(jq -r '"\(.events_per_second | floor) events/s"' "$rdir/peer.json")"
+      jq -n --arg name "$name" '{name: $name, error: "skipped (--no-peer)"}' >"$rdir/$name.json"
     fi
-  else
-    jq -n '{name: "peer", error: "skipped (--no-peer)"}' >"$rdir/peer.json"
-  fi
+  done
 }
 
 for ((round = 1; round <= rounds; round++)); do
