@@ -1,7 +1,8 @@
 # shellcheck shell=bash disable=SC2154 # the variables used here are benchmark.sh's
 # The benchmark's report, from the measurements' JSON files in $out. Sourced by
 # scripts/benchmark.sh, whose variables it uses (out, run, events, duplicates, partitions, seed,
-# batch_size, latency_rate, latency_seconds, latency_warmup, workers_list, rounds).
+# batch_size, latency_rate, latency_seconds, latency_warmup, workers_list, rounds) and
+# benchmarks/peer/peer.sh's PEER_CONFIGURATIONS.
 #
 # write_report writes, for one round (with out set to the round's directory):
 #   results.json    every number, the machine, the settings, and whether each target is met
@@ -48,7 +49,7 @@ measurement_names() {
   for workers in $workers_list; do echo "ceiling$workers"; done
   echo transaction broker
   for workers in $workers_list; do echo "sink$workers"; done
-  echo peer peer_tuned
+  echo "${PEER_CONFIGURATIONS[@]}"
 }
 
 # results.json: one entry per measurement, in table order, each with its ratio to the ceiling

@@ -457,7 +457,7 @@ measure_round() {
     done
   fi
   local name
-  for name in peer peer_tuned; do
+  for name in "${PEER_CONFIGURATIONS[@]}"; do
     if ((peer)); then
       say "$name: Kafka Connect + Debezium JDBC sink (upsert, tasks.max=$peer_tasks$([[ $name == peer ]] || echo ", tuned"))"
       if ! measure_peer "$name"; then

@@ -26,6 +26,8 @@
 # before the peer's clock starts.
 
 PEER_DIR="$EVENTSINK_ROOT/benchmarks/peer"
+# The peer's configurations, in the order each round measures them and the table lists them.
+PEER_CONFIGURATIONS=(peer peer_tuned)
 # What eventsink-bench envelope reported once the first round has written the copy (JSON).
 peer_copy=""
 
