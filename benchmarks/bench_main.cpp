@@ -103,6 +103,11 @@ int main(int argc, char** argv) {
                    "Batches of at most this many distinct events are staged as array parameters, "
                    "larger ones with COPY (the sink's own limit by default)")
       ->capture_default_str();
+  sink_transaction_command
+      ->add_option("--known-identities-mib", sink_transaction.known_identities_mib,
+                   "Size of the filter of stored identities (the consumer's by default); 0: "
+                   "conflict-check every event")
+      ->capture_default_str();
   sink_transaction_command->add_option("--series", sink_transaction.series_path,
                                        "Write progress samples here");
 

@@ -24,6 +24,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // The same columns as the sink's staging table, so that PostgreSQL does the same work per row.
+// known_new stays false: the plain path the ceiling measures conflict-checks every row.
 constexpr const char* kCreateStaging = R"sql(
 CREATE TEMP TABLE ceiling_batch (
     topic           text,
@@ -34,13 +35,14 @@ CREATE TEMP TABLE ceiling_batch (
     kafka_topic     text,
     kafka_partition integer,
     kafka_offset    bigint,
-    copies          integer
+    copies          integer,
+    known_new       boolean
 ) ON COMMIT DELETE ROWS
 )sql";
 
 constexpr const char* kCopy =
     "COPY ceiling_batch (topic, event_id, event_time, source, payload, kafka_topic, "
-    "kafka_partition, kafka_offset, copies) FROM STDIN (FORMAT binary)";
+    "kafka_partition, kafka_offset, copies, known_new) FROM STDIN (FORMAT binary)";
 
 // The plain path: every record is offered, so the statement itself must put an event's first copy
 // before its later ones for the first copy to win, as in the sink. A heap has no order (COPY puts

@@ -48,7 +48,8 @@ SinkTransactionResult measure_sink_transaction(const SinkTransactionSettings& se
        PartitionClaims(connection, group, "eventsink-bench").claim(partitions)) {
     epochs[claim.tp] = claim.epoch;
   }
-  SinkWriter writer(connection, group, settings.array_staging_limit);
+  auto known = load_known_identities(connection, settings.known_identities_mib << 20);
+  SinkWriter writer(connection, group, settings.array_staging_limit, known ? &*known : nullptr);
   ProgressSeries series(settings.series_path);
   std::uint64_t written = 0;
 

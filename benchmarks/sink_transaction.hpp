@@ -29,6 +29,7 @@ struct SinkTransactionSettings {
   std::string database_url;  // its search_path names a fresh schema
   std::size_t batch_records = 5000;
   std::size_t array_staging_limit = SinkWriter::kDefaultArrayStagingLimit;
+  std::size_t known_identities_mib = KnownIdentities::kDefaultMib;  // 0: none, as the consumer's
   std::string series_path;  // ProgressSeries output; empty: none
 };
 

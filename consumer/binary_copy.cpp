@@ -69,6 +69,11 @@ void append_int8(std::string& out, std::int64_t value) {
   append_big_endian(out, value);
 }
 
+void append_bool(std::string& out, bool value) {
+  append_length(out, 1);
+  out += value ? '\1' : '\0';
+}
+
 void append_timestamptz(std::string& out, EventTime time) {
   append_int8(out, (time - kPostgresEpoch).count());
 }

@@ -9,8 +9,8 @@
 // The stream is a header, then rows, each its field count and then every field as its byte length
 // and bytes, then a trailer ("COPY", "Binary Format" in PostgreSQL's documentation). A field's
 // bytes are what the column type's receive function reads: text as UTF-8 bytes in the server's
-// encoding, int4 and int8 big-endian, timestamptz as microseconds since 2000-01-01 UTC, jsonb as
-// the version byte 1 and the JSON text.
+// encoding, int4 and int8 big-endian, boolean as one byte 0 or 1, timestamptz as microseconds since
+// 2000-01-01 UTC, jsonb as the version byte 1 and the JSON text.
 //
 // Thread-safety: pure functions.
 #pragma once
@@ -40,6 +40,7 @@ void append_jsonb(std::string& out, std::string_view json);
 
 void append_int4(std::string& out, std::int32_t value);
 void append_int8(std::string& out, std::int64_t value);
+void append_bool(std::string& out, bool value);
 
 // A field of type timestamptz (PostgreSQL's integer timestamps, the only kind since version 10).
 void append_timestamptz(std::string& out, EventTime time);

@@ -63,6 +63,11 @@ CommandLine parse_consumer_command_line(int argc, char** argv) {
                  "Longest wait for a batch to fill after its first record")
       ->envname("EVENTSINK_BATCH_LINGER_MS")
       ->check(CLI::Range(0, 60000));
+  app.add_option("--known-identities-mib", config.known_identities_mib,
+                 "Size of the filter of stored identities, which spares events known to be new "
+                 "a conflict check; 0: check every event")
+      ->envname("EVENTSINK_KNOWN_IDENTITIES_MIB")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{4096}));
   int slow_transaction_ms = static_cast<int>(config.slow_transaction.count());
   app.add_option("--slow-transaction-ms", slow_transaction_ms,
                  "Log every committed transaction at least this long, with its phases; 0: none")

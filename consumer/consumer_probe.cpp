@@ -122,6 +122,16 @@ ConsumerProbe::ConsumerProbe(prometheus::Registry& registry)
           counter(registry, "eventsink_consumer_batches_row_by_row_total",
                   "Batches PostgreSQL refused as a whole, committed row by row instead")
               .Add({})),
+      known_new_events_(
+          counter(registry, "eventsink_consumer_known_new_events_total",
+                  "Events inserted without a conflict check, known to be new by the process's "
+                  "filter of stored identities")
+              .Add({})),
+      known_new_stored_(
+          counter(registry, "eventsink_consumer_known_new_stored_total",
+                  "Batches redone with every event conflict-checked, because an event known to "
+                  "be new had been stored by another process")
+              .Add({})),
       database_errors_(
           with_series(counter(registry, "eventsink_consumer_database_errors_total",
                               "PostgreSQL errors, by kind (connection, conflict, data, other)"),

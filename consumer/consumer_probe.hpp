@@ -20,6 +20,8 @@
 //   fenced_partitions_total         counter    batches refused: partition claimed
 //   batches_already_applied_total   counter    retries that found a commit
 //   batches_row_by_row_total        counter    batches PostgreSQL refused whole
+//   known_new_events_total          counter    events inserted without a conflict check
+//   known_new_stored_total          counter    batches redone: a known-new event was stored
 //   database_errors_total{kind}     counter    PostgreSQL errors
 //   retries_total                   counter    batch transactions retried
 //   rebalances_total{kind}          counter    assign / revoke callbacks
@@ -72,6 +74,8 @@ class ConsumerProbe {
   void batch_already_applied() { batches_already_applied_.Increment(); }
   // PostgreSQL refused a batch's bulk insert; it committed row by row (slower, nothing lost).
   void batch_written_row_by_row() { batches_row_by_row_.Increment(); }
+  void known_new_inserted(std::size_t events) { known_new_events_.Increment(double(events)); }
+  void known_new_found_stored() { known_new_stored_.Increment(); }
 
   void database_error(std::string_view kind);
   void retry() { retries_.Increment(); }
@@ -101,6 +105,8 @@ class ConsumerProbe {
   prometheus::Counter& fenced_partitions_;
   prometheus::Counter& batches_already_applied_;
   prometheus::Counter& batches_row_by_row_;
+  prometheus::Counter& known_new_events_;
+  prometheus::Counter& known_new_stored_;
   prometheus::Family<prometheus::Counter>& database_errors_;
   prometheus::Counter& retries_;
   prometheus::Family<prometheus::Counter>& rebalances_;

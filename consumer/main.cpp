@@ -4,6 +4,7 @@
 #include <csignal>
 #include <ctime>
 #include <mutex>
+#include <optional>
 #include <stop_token>
 #include <thread>
 #include <vector>
@@ -18,6 +19,7 @@
 #include "consumer/http/health_check.hpp"
 #include "consumer/http/http_api.hpp"
 #include "consumer/http/http_server.hpp"
+#include "consumer/known_identities.hpp"
 #include "consumer/migrations.hpp"
 #include "consumer/worker.hpp"
 
@@ -77,7 +79,20 @@ bool migrate(const ConsumerConfig& config, const std::stop_source& stop) {
   }
 }
 
-WorkerSettings worker_settings(const ConsumerConfig& config, int index) {
+// The identities stored in events, for the workers to tell which events are new. An optimisation
+// only: without it (turned off, too many identities, or a failed load) every event is checked.
+std::optional<KnownIdentities> known_identities_at_start(const ConsumerConfig& config) {
+  try {
+    pqxx::connection connection(config.database_url);
+    return load_known_identities(connection, config.known_identities_mib << 20);
+  } catch (const std::exception& error) {
+    spdlog::warn("cannot read the stored identities ({}): every event is conflict-checked",
+                 error.what());
+    return std::nullopt;
+  }
+}
+
+WorkerSettings worker_settings(const ConsumerConfig& config, int index, KnownIdentities* known) {
   return WorkerSettings{
       .database_url = config.database_url,
       .consumer_group = config.group,
@@ -89,6 +104,7 @@ WorkerSettings worker_settings(const ConsumerConfig& config, int index) {
       .slow_transaction = config.slow_transaction,
       .retry_initial = config.retry_initial,
       .retry_max = config.retry_max,
+      .known_identities = known,
   };
 }
 
@@ -106,6 +122,8 @@ int run(const ConsumerConfig& config, const sigset_t& signals) {
   if (config.migrate_only) {
     return 0;
   }
+  // Declared before the workers, which use it until they are joined.
+  auto known_identities = known_identities_at_start(config);
 
   auto registry = std::make_shared<prometheus::Registry>();
   ConsumerProbe probe(*registry);
@@ -133,7 +151,9 @@ int run(const ConsumerConfig& config, const sigset_t& signals) {
     for (int index = 0; index < config.workers; ++index) {
       workers.emplace_back([&, index] {
         try {
-          Worker worker(worker_settings(config, index), probe);
+          Worker worker(
+              worker_settings(config, index, known_identities ? &*known_identities : nullptr),
+              probe);
           worker.run(stop.get_token());
         } catch (const std::exception& error) {
           spdlog::critical("worker {} stopped: {}", index, error.what());

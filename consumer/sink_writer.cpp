@@ -22,7 +22,8 @@ namespace {
 // A session-local staging table: COPY is the fastest way into PostgreSQL, and a temporary table
 // is private to the connection, so workers never see each other's staged rows. ON COMMIT DELETE
 // ROWS empties it at the end of every transaction, committed or not. `copies` is the number of
-// the batch's records a row stands for (see staged_events).
+// the batch's records a row stands for (see staged_events); `known_new` says the event is
+// certainly not stored yet (known_identities.hpp), so it needs no conflict check.
 constexpr const char* kCreateStaging = R"sql(
 CREATE TEMP TABLE IF NOT EXISTS batch_events (
     topic           text,
@@ -33,15 +34,16 @@ CREATE TEMP TABLE IF NOT EXISTS batch_events (
     kafka_topic     text,
     kafka_partition integer,
     kafka_offset    bigint,
-    copies          integer
+    copies          integer,
+    known_new       boolean
 ) ON COMMIT DELETE ROWS
 )sql";
 
-constexpr std::size_t kStagingColumns = 9;
+constexpr std::size_t kStagingColumns = 10;
 
 constexpr const char* kCopyStaging =
     "COPY batch_events (topic, event_id, event_time, source, payload, kafka_topic, "
-    "kafka_partition, kafka_offset, copies) FROM STDIN (FORMAT binary)";
+    "kafka_partition, kafka_offset, copies, known_new) FROM STDIN (FORMAT binary)";
 
 constexpr const char* kAdvanceOffset = R"sql(
 UPDATE partition_offsets
@@ -60,6 +62,10 @@ SELECT owner_epoch, next_offset FROM partition_offsets
 // those counts; one round trip for the whole batch. Every record of the batch is received (the
 // sum of the copies); the staged rows that were inserted are the first sightings.
 //
+// The events known to be new go in with a plain INSERT, the others with ON CONFLICT DO NOTHING
+// (known_identities.hpp says why). If a known-new event is stored after all, the plain INSERT
+// fails with a unique violation, and SinkWriter::write redoes the batch with none known new.
+//
 // There is no ORDER BY: the rows are staged in write order (staged_events), and a sequential scan
 // returns them nearly so. Nearly: COPY puts a row that does not fit its current page on an
 // earlier page with room, if there is one. That costs nothing here, since each event is staged
@@ -68,13 +74,23 @@ SELECT owner_epoch, next_offset FROM partition_offsets
 // without a key can put one event on two partitions). Sorting in SQL instead made PostgreSQL copy
 // every row, payload included, through a tuplesort: about 5 % of its CPU per event.
 constexpr const char* kInsertAndCount = R"sql(
-inserted AS (
+inserted_new AS (
     INSERT INTO events (topic, event_id, event_time, source, payload,
                         kafka_topic, kafka_partition, kafka_offset)
     SELECT topic, event_id, event_time, source, payload, kafka_topic, kafka_partition, kafka_offset
       FROM batch_events
+     WHERE known_new
+    RETURNING topic
+), inserted_checked AS (
+    INSERT INTO events (topic, event_id, event_time, source, payload,
+                        kafka_topic, kafka_partition, kafka_offset)
+    SELECT topic, event_id, event_time, source, payload, kafka_topic, kafka_partition, kafka_offset
+      FROM batch_events
+     WHERE NOT known_new
     ON CONFLICT (topic, event_id) DO NOTHING
     RETURNING topic
+), inserted AS (
+    SELECT topic FROM inserted_new UNION ALL SELECT topic FROM inserted_checked
 ), received AS (
     SELECT topic, sum(copies) AS received FROM batch_events GROUP BY topic
 ), fresh AS (
@@ -109,9 +125,9 @@ SELECT topic, received, fresh FROM counts ORDER BY topic
 constexpr const char* kBatchEventsFromArrays = R"sql(
 WITH batch_events AS (
     SELECT * FROM unnest($2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::jsonb[],
-                         $7::text[], $8::integer[], $9::bigint[], $10::integer[])
+                         $7::text[], $8::integer[], $9::bigint[], $10::integer[], $11::boolean[])
         AS a (topic, event_id, event_time, source, payload,
-              kafka_topic, kafka_partition, kafka_offset, copies)
+              kafka_topic, kafka_partition, kafka_offset, copies, known_new)
 ),)sql";
 
 std::string insert_staged_sql() {
@@ -206,8 +222,8 @@ class StagingCopy {
     append_staging_header(chunk_);
   }
 
-  void add(const EventRecord& record, std::int64_t copies) {
-    append_staging_row(chunk_, record, copies);
+  void add(const EventRecord& record, std::int64_t copies, bool known_new) {
+    append_staging_row(chunk_, record, copies, known_new);
     if (chunk_.size() >= kChunkBytes) {
       copy_.send(chunk_);
       chunk_.clear();
@@ -246,7 +262,7 @@ void append_array_element(std::string& out, std::string_view text) {
 }
 
 // A small batch's staging rows as array literals, one per staging column, in the staging table's
-// order (the parameters $2 to $10 of kBatchEventsFromArrays).
+// order (the parameters $2 to $11 of kBatchEventsFromArrays).
 class StagingArrays {
  public:
   using Columns = std::array<std::string, kStagingColumns>;
@@ -258,7 +274,7 @@ class StagingArrays {
     }
   }
 
-  void add(const EventRecord& record, std::int64_t copies) {
+  void add(const EventRecord& record, std::int64_t copies, bool known_new) {
     const auto& [at, event] = record;
     if (rows_++ > 0) {
       for (auto& column : columns_) {
@@ -276,6 +292,7 @@ class StagingArrays {
     append_number(columns_[6], at.partition);
     append_number(columns_[7], at.offset);
     append_number(columns_[8], copies);
+    columns_[9] += known_new ? 't' : 'f';
   }
 
   // Closes the literals and returns them.
@@ -373,7 +390,8 @@ std::vector<StagedEvent> staged_events(std::span<const EventRecord> events) {
   return staged;
 }
 
-void append_staging_row(std::string& out, const EventRecord& record, std::int64_t copies) {
+void append_staging_row(std::string& out, const EventRecord& record, std::int64_t copies,
+                        bool known_new) {
   const auto& [at, event] = record;
   binary_copy::append_row_start(out, static_cast<std::int16_t>(kStagingColumns));
   binary_copy::append_text(out, event.topic);
@@ -385,6 +403,7 @@ void append_staging_row(std::string& out, const EventRecord& record, std::int64_
   binary_copy::append_int4(out, at.partition);
   binary_copy::append_int8(out, at.offset);
   binary_copy::append_int4(out, static_cast<std::int32_t>(copies));  // at most a batch's records
+  binary_copy::append_bool(out, known_new);
 }
 
 void append_staging_header(std::string& out) {
@@ -396,10 +415,11 @@ void append_staging_trailer(std::string& out) {
 }
 
 SinkWriter::SinkWriter(pqxx::connection& connection, std::string consumer_group,
-                       std::size_t array_staging_limit)
+                       std::size_t array_staging_limit, KnownIdentities* known)
     : connection_(connection),
       consumer_group_(std::move(consumer_group)),
-      array_staging_limit_(array_staging_limit) {
+      array_staging_limit_(array_staging_limit),
+      known_(known) {
   pqxx::nontransaction setup(connection_);
   setup.exec0(kCreateStaging);
   connection_.prepare("eventsink_advance_offset", kAdvanceOffset);
@@ -412,8 +432,25 @@ SinkWriter::SinkWriter(pqxx::connection& connection, std::string consumer_group,
 }
 
 WriteResult SinkWriter::write(Batch& batch, const std::vector<OffsetAdvance>& offsets) {
+  bool known_new_stored = false;
   try {
-    return write_once(batch, offsets, Mode::kBulk);
+    if (known_ != nullptr && checked_batches_left_ == 0) {
+      try {
+        return write_once(batch, offsets, Mode::kBulk);
+      } catch (const pqxx::unique_violation& error) {
+        // Only the plain INSERT of known-new events can violate a unique constraint.
+        spdlog::info(
+            "an event known to be new was stored by another process ({}); retrying the batch "
+            "of {} records with every event conflict-checked, and the next {} batches",
+            error.what(), batch.size(), kCheckedBatchesAfterMiss);
+        known_new_stored = true;
+        checked_batches_left_ = kCheckedBatchesAfterMiss + 1;
+      }
+    }
+    checked_batches_left_ = std::max(0, checked_batches_left_ - 1);
+    auto result = write_once(batch, offsets, Mode::kBulkChecked);
+    result.known_new_stored = known_new_stored;
+    return result;
   } catch (const pqxx::data_exception& error) {
     spdlog::warn("PostgreSQL refused a batch of {} records ({}); retrying row by row", batch.size(),
                  error.what());
@@ -423,6 +460,7 @@ WriteResult SinkWriter::write(Batch& batch, const std::vector<OffsetAdvance>& of
   }
   auto result = write_once(batch, offsets, Mode::kRowByRow);
   result.row_by_row = true;
+  result.known_new_stored = known_new_stored;
   return result;
 }
 
@@ -446,8 +484,9 @@ WriteResult SinkWriter::write_once(Batch& batch, const std::vector<OffsetAdvance
   }
   WriteResult result;
   const auto offsets_advanced = Clock::now();
-  result.topics =
-      mode == Mode::kBulk ? insert_events_bulk(tx, batch) : insert_events_row_by_row(tx, batch);
+  result.topics = mode == Mode::kRowByRow
+                      ? insert_events_row_by_row(tx, batch)
+                      : insert_events_bulk(tx, batch, mode == Mode::kBulk, result.known_new);
   insert_dead_letters(tx, batch);
   result.dead_lettered = batch.dead_letters().size();
   const auto events_written = Clock::now();
@@ -483,7 +522,8 @@ bool SinkWriter::already_applied(pqxx::work& tx, const std::vector<OffsetAdvance
   });
 }
 
-std::vector<TopicCounts> SinkWriter::insert_events_bulk(pqxx::work& tx, const Batch& batch) {
+std::vector<TopicCounts> SinkWriter::insert_events_bulk(pqxx::work& tx, const Batch& batch,
+                                                        bool trust_known, std::size_t& known_new) {
   if (batch.events().empty()) {
     return {};
   }
@@ -492,7 +532,12 @@ std::vector<TopicCounts> SinkWriter::insert_events_bulk(pqxx::work& tx, const Ba
   // decltype(auto): StagingArrays::complete() returns a reference to its columns, not a copy.
   const auto stage_all = [&](auto& staging) -> decltype(auto) {
     for (const auto& row : staged) {
-      staging.add(batch.events()[row.index], row.copies);
+      const auto& record = batch.events()[row.index];
+      // Every staged event is added, so that the filter holds whatever the table may hold.
+      const bool is_new = known_ != nullptr &&
+                          known_->add(record.event.topic, record.event.event_id) && trust_known;
+      known_new += is_new ? 1 : 0;
+      staging.add(record, row.copies, is_new);
     }
     return staging.complete();
   };
@@ -501,7 +546,8 @@ std::vector<TopicCounts> SinkWriter::insert_events_bulk(pqxx::work& tx, const Ba
     StagingArrays arrays(staging_arrays_);
     const auto& columns = stage_all(arrays);
     rows = tx.exec_prepared("eventsink_insert_arrays", shard, columns[0], columns[1], columns[2],
-                            columns[3], columns[4], columns[5], columns[6], columns[7], columns[8]);
+                            columns[3], columns[4], columns[5], columns[6], columns[7], columns[8],
+                            columns[9]);
   } else {
     StagingCopy staging(tx, staging_chunk_);
     stage_all(staging);
@@ -524,6 +570,9 @@ std::vector<TopicCounts> SinkWriter::insert_events_row_by_row(pqxx::work& tx, Ba
   const auto& events = batch.events();
   for (const std::size_t i : write_order(events)) {
     const auto& [at, event] = events[i];
+    if (known_ != nullptr) {
+      known_->add(event.topic, event.event_id);  // the filter must hold what the table may
+    }
     tx.exec0("SAVEPOINT eventsink_row");
     try {
       const auto inserted = tx.exec_prepared(

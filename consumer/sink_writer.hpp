@@ -7,7 +7,9 @@
 //   2. inserts the events with ON CONFLICT (topic, event_id) DO NOTHING, learning which were new
 //      (staged first: COPY into a session-local staging table, or for a small batch array
 //      parameters; an event the batch holds several times is staged once, with its number of
-//      copies, since every later copy is a duplicate anyway);
+//      copies, since every later copy is a duplicate anyway); those the process's
+//      KnownIdentities show are not stored yet go in with a plain INSERT instead, which costs
+//      PostgreSQL less, the unique index still guarding them (known_identities.hpp);
 //   3. adds received / unique / duplicates to each topic's stats (in a row of its own per lowest
 //      partition of the batch, so that workers never queue on one row: topic_stats sums them);
 //   4. stores the dead letters;
@@ -31,6 +33,7 @@
 #include <pqxx/pqxx>
 
 #include "consumer/batch.hpp"
+#include "consumer/known_identities.hpp"
 #include "consumer/transaction_phases.hpp"
 
 namespace eventsink {
@@ -60,7 +63,12 @@ struct WriteResult {
   std::vector<TopicCounts> topics;     // with kCommitted
   std::size_t dead_lettered = 0;       // with kCommitted
   bool row_by_row = false;             // with kCommitted: PostgreSQL refused the batch whole
-  TransactionPhases phases;            // with kCommitted: of the attempt that committed
+  // With kCommitted: events inserted without a conflict check, being known to be new.
+  std::size_t known_new = 0;
+  // With kCommitted: an event known to be new was stored after all (by another process), so the
+  // batch was redone with every event conflict-checked.
+  bool known_new_stored = false;
+  TransactionPhases phases;  // with kCommitted: of the attempt that committed
 };
 
 // One row of SinkWriter's staging table: the first copy of an event in its batch, and how many of
@@ -81,7 +89,8 @@ std::vector<StagedEvent> staged_events(std::span<const EventRecord> events);
 // then the trailer. Public so that the benchmark's ceiling (benchmarks/ceiling.cpp) offers
 // PostgreSQL exactly the same bytes.
 void append_staging_header(std::string& out);
-void append_staging_row(std::string& out, const EventRecord& record, std::int64_t copies = 1);
+void append_staging_row(std::string& out, const EventRecord& record, std::int64_t copies = 1,
+                        bool known_new = false);
 void append_staging_trailer(std::string& out);
 
 class SinkWriter {
@@ -95,24 +104,40 @@ class SinkWriter {
   // A batch of at most `array_staging_limit` distinct events is staged as array parameters of the
   // insert statement, a larger one with COPY into the staging table (sink_writer.cpp says why);
   // the effect is the same.
+  //
+  // `known`, if given, must outlive the writer and hold every identity of the events table
+  // (load_known_identities); the writer adds the identities of every batch it offers the table.
+  // Without it every event is conflict-checked.
   SinkWriter(pqxx::connection& connection, std::string consumer_group,
-             std::size_t array_staging_limit = kDefaultArrayStagingLimit);
+             std::size_t array_staging_limit = kDefaultArrayStagingLimit,
+             KnownIdentities* known = nullptr);
 
   // Runs the batch's transaction. Database trouble surfaces as pqxx exceptions after a rollback;
   // retrying the same call is always safe.
   //
   // When PostgreSQL refuses a row our validation accepted (a data exception), write() rolls back
   // and retries the batch row by row; the refused rows are moved into the batch's dead letters.
+  // When an event known to be new turns out to be stored, it rolls back and retries the batch
+  // with every event conflict-checked, and so the next kCheckedBatchesAfterMiss batches.
   WriteResult write(Batch& batch, const std::vector<OffsetAdvance>& offsets);
 
+  // After a known-new event was found stored, another process is storing the same events: its
+  // commits are not in this process's filter, so for a while the writer checks every event.
+  static constexpr int kCheckedBatchesAfterMiss = 100;
+
  private:
-  enum class Mode { kBulk, kRowByRow };
+  enum class Mode {
+    kBulk,         // the known-new events without a conflict check
+    kBulkChecked,  // every event conflict-checked
+    kRowByRow,
+  };
 
   WriteResult write_once(Batch& batch, const std::vector<OffsetAdvance>& offsets, Mode mode);
   std::vector<TopicPartition> advance_offsets(pqxx::work& tx,
                                               const std::vector<OffsetAdvance>& offsets);
   bool already_applied(pqxx::work& tx, const std::vector<OffsetAdvance>& offsets);
-  std::vector<TopicCounts> insert_events_bulk(pqxx::work& tx, const Batch& batch);
+  std::vector<TopicCounts> insert_events_bulk(pqxx::work& tx, const Batch& batch, bool trust_known,
+                                              std::size_t& known_new);
   std::vector<TopicCounts> insert_events_row_by_row(pqxx::work& tx, Batch& batch);
   // Adds `counts` to the statistics rows of `shard` (see stats_shard in sink_writer.cpp).
   void add_topic_counts(pqxx::work& tx, const std::vector<TopicCounts>& counts, std::int32_t shard);
@@ -121,9 +146,11 @@ class SinkWriter {
   pqxx::connection& connection_;
   std::string consumer_group_;
   std::size_t array_staging_limit_;
-  std::string staging_chunk_;  // COPY data on its way to PostgreSQL; its capacity is reused
+  KnownIdentities* known_;
+  int checked_batches_left_ = 0;  // see kCheckedBatchesAfterMiss
+  std::string staging_chunk_;     // COPY data on its way to PostgreSQL; its capacity is reused
   // A small batch's array literals, one per staging column; their capacity is reused likewise.
-  std::array<std::string, 9> staging_arrays_;
+  std::array<std::string, 10> staging_arrays_;
 };
 
 }  // namespace eventsink

@@ -348,6 +348,10 @@ void Worker::after_commit(const WriteOutcome& outcome) {
     if (result.row_by_row) {
       probe_.batch_written_row_by_row();
     }
+    probe_.known_new_inserted(result.known_new);
+    if (result.known_new_stored) {
+      probe_.known_new_found_stored();
+    }
     for (const auto& letter : in_flight_.records.dead_letters()) {
       probe_.dead_lettered(letter.reason_code);
     }
@@ -418,7 +422,9 @@ void Worker::ensure_database() {
   claims_.reset();
   writer_.reset();
   database_ = std::make_unique<pqxx::connection>(settings_.database_url);
-  writer_ = std::make_unique<SinkWriter>(*database_, settings_.consumer_group);
+  writer_ = std::make_unique<SinkWriter>(*database_, settings_.consumer_group,
+                                         SinkWriter::kDefaultArrayStagingLimit,
+                                         settings_.known_identities);
   claims_ =
       std::make_unique<PartitionClaims>(*database_, settings_.consumer_group, settings_.owner);
   spdlog::info("worker {} connected to PostgreSQL", settings_.owner);

@@ -44,6 +44,7 @@
 #include "consumer/consumer_probe.hpp"
 #include "consumer/fetch_waker.hpp"
 #include "consumer/kafka_consumer.hpp"
+#include "consumer/known_identities.hpp"
 #include "consumer/partition_claims.hpp"
 #include "consumer/partition_tracker.hpp"
 #include "consumer/serial_executor.hpp"
@@ -63,6 +64,8 @@ struct WorkerSettings {
   std::chrono::milliseconds slow_transaction{1000};
   std::chrono::milliseconds retry_initial{100};
   std::chrono::milliseconds retry_max{5000};
+  // The process's identities stored in events, shared by its workers (thread-safe); may be null.
+  KnownIdentities* known_identities = nullptr;
 };
 
 class Worker {

@@ -6,6 +6,7 @@
 
 #include <signal.h>
 
+#include "consumer/known_identities.hpp"
 #include "consumer/migrations.hpp"
 #include "consumer/partition_claims.hpp"
 #include "consumer/sink_writer.hpp"
@@ -222,6 +223,139 @@ TEST_F(ExactlyOnce, StaleWorkerCannotCommitAfterAnotherClaimedItsPartition) {
       batch_b, {{.tp = p0, .epoch = claim_b.epoch, .expected_next = 1, .new_next = 3}});
   EXPECT_EQ(wrong_start.status, WriteResult::Status::kFenced);
   EXPECT_EQ(query_value<std::int64_t>("SELECT received FROM topic_stats"), 2);
+}
+
+// The filter of stored identities (consumer/known_identities.hpp) lets events it does not hold
+// go in without a conflict check. It is read when a process starts; another process may store
+// the same events later. Then the plain insert meets the stored row, and the batch must be
+// redone with every event checked: counted once, the first copy kept.
+TEST_F(ExactlyOnce, AnEventKnownNewButStoredByAnotherProcessIsCountedOnce) {
+  const TopicPartition p0{topic(), 0};
+  const TopicPartition p1{topic(), 1};
+  auto connection_a = connect();
+  auto connection_b = connect();
+  auto known_b = load_known_identities(connection_b, 64 * 1024);  // B starts: nothing stored
+  ASSERT_TRUE(known_b.has_value());
+  PartitionClaims claims_a(connection_a, "group", "process-a");
+  PartitionClaims claims_b(connection_b, "group", "process-b");
+  SinkWriter writer_a(connection_a, "group");
+  SinkWriter writer_b(connection_b, "group", SinkWriter::kDefaultArrayStagingLimit, &*known_b);
+
+  // Process A stores "taken" (a record without a key, say, on A's partition).
+  const auto claim_a = claims_a.claim({p0}).at(0);
+  Batch batch_a;
+  batch_a.add_event({topic(), 0, 0}, make_event("order.created", "taken", R"({"by":"a"})"));
+  ASSERT_EQ(writer_a
+                .write(batch_a, {{.tp = p0,
+                                  .epoch = claim_a.epoch,
+                                  .expected_next = claim_a.stored_next,
+                                  .new_next = 1}})
+                .status,
+            WriteResult::Status::kCommitted);
+
+  // Process B, whose filter does not hold it, receives a copy of it and a new event.
+  const auto claim_b = claims_b.claim({p1}).at(0);
+  Batch batch_b;
+  batch_b.add_event({topic(), 1, 0}, make_event("order.created", "taken", R"({"by":"b"})"));
+  batch_b.add_event({topic(), 1, 1}, make_event("order.created", "fresh"));
+  const auto written = writer_b.write(
+      batch_b,
+      {{.tp = p1, .epoch = claim_b.epoch, .expected_next = claim_b.stored_next, .new_next = 2}});
+  EXPECT_EQ(written.status, WriteResult::Status::kCommitted);
+  EXPECT_TRUE(written.known_new_stored) << "the plain insert must have met A's row";
+  EXPECT_EQ(written.known_new, 0u) << "the redone batch checks every event";
+  EXPECT_EQ(query_value<std::int64_t>("SELECT count(*) FROM events"), 2);
+  EXPECT_EQ(query_value<std::string>("SELECT payload->>'by' FROM events WHERE event_id = 'taken'"),
+            "a");
+  EXPECT_EQ(query_value<std::int64_t>("SELECT received FROM topic_stats"), 3);
+  EXPECT_EQ(query_value<std::int64_t>("SELECT unique_events FROM topic_stats"), 2);
+  EXPECT_EQ(query_value<std::int64_t>("SELECT duplicates FROM topic_stats"), 1);
+  EXPECT_EQ(query_value<std::int64_t>("SELECT next_offset FROM partition_offsets "
+                                      "WHERE kafka_partition = 1"),
+            2)
+      << "the redone batch still moved its partition's offset, once";
+  // Both are stored now, so B's filter holds them from here on.
+  EXPECT_TRUE(known_b->may_contain("order.created", "taken"));
+  EXPECT_TRUE(known_b->may_contain("order.created", "fresh"));
+
+  // For the next batches B checks every event, even one its filter does not hold.
+  Batch next;
+  next.add_event({topic(), 1, 2}, make_event("order.created", "later"));
+  const auto checked =
+      writer_b.write(next, {{.tp = p1, .epoch = claim_b.epoch, .expected_next = 2, .new_next = 3}});
+  EXPECT_EQ(checked.status, WriteResult::Status::kCommitted);
+  EXPECT_FALSE(checked.known_new_stored);
+  EXPECT_EQ(checked.known_new, 0u);
+}
+
+// Stores the events "<prefix>0" ... "<prefix><count - 1>" of topic order.created as partition
+// 0's first batch, the way a process without the filter would. Returns the claim written under.
+Claim store_first_batch(const std::string& kafka_topic, pqxx::connection& connection,
+                        const std::string& prefix, std::int64_t count) {
+  const TopicPartition p0{kafka_topic, 0};
+  const auto claim = PartitionClaims(connection, "group", "earlier").claim({p0}).at(0);
+  SinkWriter writer(connection, "group");
+  Batch batch;
+  for (std::int64_t i = 0; i < count; ++i) {
+    batch.add_event({kafka_topic, 0, i}, make_event("order.created", prefix + std::to_string(i)));
+  }
+  const auto written = writer.write(
+      batch,
+      {{.tp = p0, .epoch = claim.epoch, .expected_next = claim.stored_next, .new_next = count}});
+  EXPECT_EQ(written.status, WriteResult::Status::kCommitted);
+  return claim;
+}
+
+TEST_F(ExactlyOnce, EventsKnownNewGoInPlainlyAndTheStoredOnesAreChecked) {
+  const TopicPartition p0{topic(), 0};
+  auto connection = connect();
+  const auto claim = store_first_batch(topic(), connection, "old-", 10);  // before the start
+  auto known = load_known_identities(connection, 64 * 1024);
+  ASSERT_TRUE(known.has_value());
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_TRUE(known->may_contain("order.created", "old-" + std::to_string(i)));
+  }
+  // Each way of staging (arrays for a small batch, COPY for a large one): 3 stored events
+  // again, 4 new ones, one of them twice.
+  std::int64_t offset = 10;
+  for (const std::size_t array_limit : {std::size_t{100}, std::size_t{0}}) {
+    SinkWriter staged_by(connection, "group", array_limit, &*known);
+    const std::string round = array_limit == 0 ? "copy-" : "arrays-";
+    Batch batch;
+    const auto first = offset;
+    for (int i = 0; i < 3; ++i) {
+      batch.add_event({topic(), 0, offset++},
+                      make_event("order.created", "old-" + std::to_string(i)));
+    }
+    for (int i = 0; i < 4; ++i) {
+      batch.add_event({topic(), 0, offset++},
+                      make_event("order.created", round + std::to_string(i)));
+    }
+    batch.add_event({topic(), 0, offset++}, make_event("order.created", round + "0"));
+    const auto written = staged_by.write(
+        batch, {{.tp = p0, .epoch = claim.epoch, .expected_next = first, .new_next = offset}});
+    EXPECT_EQ(written.status, WriteResult::Status::kCommitted) << round;
+    EXPECT_FALSE(written.known_new_stored) << round;
+    EXPECT_EQ(written.known_new, 4u) << round;
+    ASSERT_EQ(written.topics.size(), 1u);
+    EXPECT_EQ(written.topics[0].received, 8) << round;
+    EXPECT_EQ(written.topics[0].unique, 4) << round;
+  }
+  EXPECT_EQ(query_value<std::int64_t>("SELECT count(*) FROM events"), 18);
+  EXPECT_EQ(query_value<std::int64_t>("SELECT received FROM topic_stats"), 26);
+  EXPECT_EQ(query_value<std::int64_t>("SELECT duplicates FROM topic_stats"), 8);
+}
+
+TEST_F(ExactlyOnce, NoFilterIsLoadedForMoreIdentitiesThanItServes) {
+  auto connection = connect();
+  const auto capacity = static_cast<std::int64_t>(KnownIdentities(64).capacity());
+  store_first_batch(topic(), connection, "", capacity + 1);
+  EXPECT_FALSE(load_known_identities(connection, 64).has_value())
+      << capacity + 1 << " identities, a filter for " << capacity;
+  EXPECT_TRUE(load_known_identities(connection, 1024).has_value());
+  EXPECT_FALSE(load_known_identities(connection, 0).has_value()) << "0: turned off";
+  pqxx::nontransaction(connection).exec0("ANALYZE events");  // the estimate, then, says so
+  EXPECT_FALSE(load_known_identities(connection, 64).has_value());
 }
 
 // A small batch is staged as array parameters, a large one with COPY (SinkWriter's

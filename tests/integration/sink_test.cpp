@@ -137,10 +137,17 @@ bool caught_up(const GroundTruth& truth, const std::string& database_url) {
 }
 
 InProcessWorker::InProcessWorker(WorkerSettings settings)
-    : probe_(registry_), thread_([this, settings = std::move(settings)](std::stop_token stop) {
-        Worker worker(settings, probe_);
-        worker.run(stop);
-      }) {}
+    : probe_(registry_), known_identities_([&] {
+        pqxx::connection connection(settings.database_url);
+        return load_known_identities(connection, KnownIdentities::kDefaultMib << 20);
+      }()) {
+  // As eventsink-consumer does (consumer/main.cpp): the filter outlives the worker's thread.
+  settings.known_identities = known_identities_ ? &*known_identities_ : nullptr;
+  thread_ = std::jthread([this, settings = std::move(settings)](std::stop_token stop) {
+    Worker worker(settings, probe_);
+    worker.run(stop);
+  });
+}
 
 InProcessWorker::~InProcessWorker() {
   stop();

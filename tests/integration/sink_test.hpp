@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <set>
 #include <stop_token>
@@ -18,6 +19,7 @@
 
 #include "common/event.hpp"
 #include "consumer/consumer_probe.hpp"
+#include "consumer/known_identities.hpp"
 #include "consumer/worker.hpp"
 #include "tests/integration/child_process.hpp"
 #include "tests/integration/stack_test.hpp"
@@ -98,6 +100,7 @@ class InProcessWorker {
  private:
   prometheus::Registry registry_;
   ConsumerProbe probe_;
+  std::optional<KnownIdentities> known_identities_;  // this "process's", as the consumer's
   std::jthread thread_;
 };
 

@@ -44,6 +44,11 @@ TEST(BinaryCopy, IntegersAreTheirLengthThenTheirBytesBigEndian) {
             "\0\0\0\x08"s + std::string(8, '\xff'));
 }
 
+TEST(BinaryCopy, BooleansAreOneByteZeroOrOne) {
+  EXPECT_EQ(encoded([](std::string& out) { append_bool(out, true); }), "\0\0\0\x01\x01"s);
+  EXPECT_EQ(encoded([](std::string& out) { append_bool(out, false); }), "\0\0\0\x01\0"s);
+}
+
 TEST(BinaryCopy, TextIsItsByteLengthThenItsBytesUnescaped) {
   EXPECT_EQ(encoded([](std::string& out) { append_text(out, "a\tb\\\n\xc3\xa9"); }),
             "\0\0\0\x07"s + "a\tb\\\n\xc3\xa9"s);
