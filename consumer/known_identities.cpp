@@ -1,5 +1,6 @@
 #include "consumer/known_identities.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <chrono>
 #include <functional>
@@ -40,7 +41,7 @@ std::string size_text(std::size_t bytes) {
 }  // namespace
 
 KnownIdentities::KnownIdentities(std::size_t bytes)
-    : blocks_(std::bit_ceil(std::max<std::size_t>(bytes, kBitsPerBlock / 8) / (kBitsPerBlock / 8))),
+    : blocks_(std::bit_ceil(std::max<std::size_t>(1, (bytes + kBlockBytes - 1) / kBlockBytes))),
       words_(std::make_unique<std::atomic<std::uint64_t>[]>(blocks_ * kWordsPerBlock)) {}
 
 KnownIdentities::Probe KnownIdentities::probe(std::string_view topic,

@@ -54,13 +54,14 @@ class KnownIdentities {
 
   // How many identities the filter holds with about 1 % false positives: 10 bits each.
   std::size_t capacity() const { return blocks_ * kBitsPerBlock / 10; }
-  std::size_t bytes() const { return blocks_ * kBitsPerBlock / 8; }
+  std::size_t bytes() const { return blocks_ * kBlockBytes; }
 
  private:
   // A blocked Bloom filter: each identity sets kProbes bits within one block of one cache line,
   // so a lookup costs one cache miss instead of kProbes.
   static constexpr std::size_t kWordsPerBlock = 8;
   static constexpr std::size_t kBitsPerBlock = kWordsPerBlock * 64;
+  static constexpr std::size_t kBlockBytes = kBitsPerBlock / 8;
   static constexpr int kProbes = 7;  // 7 bit positions of 9 bits each come from one 64-bit hash
 
   struct Probe {

@@ -58,6 +58,7 @@ TEST(KnownIdentities, TheTopicIsPartOfTheIdentity) {
 TEST(KnownIdentities, SizeIsAPowerOfTwoOfAtLeastOneBlock) {
   EXPECT_EQ(KnownIdentities(0).bytes(), 64u);
   EXPECT_EQ(KnownIdentities(1000).bytes(), 1024u);
+  EXPECT_EQ(KnownIdentities(65).bytes(), 128u);
   EXPECT_EQ(KnownIdentities(8 << 20).bytes(), std::size_t{8} << 20);
   EXPECT_EQ(KnownIdentities(8 << 20).capacity(), (std::size_t{8} << 20) * 8 / 10);
 }
