@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <vector>
@@ -48,8 +49,15 @@ SinkTransactionResult measure_sink_transaction(const SinkTransactionSettings& se
        PartitionClaims(connection, group, "eventsink-bench").claim(partitions)) {
     epochs[claim.tp] = claim.epoch;
   }
-  auto known = load_known_identities(connection, settings.known_identities_mib << 20);
-  SinkWriter writer(connection, group, settings.array_staging_limit, known ? &*known : nullptr);
+  // Loaded before the clock starts, as the consumer's is by the time it has caught up.
+  std::unique_ptr<KnownIdentities> known;
+  if (settings.known_identities_mib > 0) {
+    known = std::make_unique<KnownIdentities>(settings.known_identities_mib << 20);
+    if (!load_known_identities(connection, *known)) {
+      known.reset();
+    }
+  }
+  SinkWriter writer(connection, group, settings.array_staging_limit, known.get());
   ProgressSeries series(settings.series_path);
   std::uint64_t written = 0;
 

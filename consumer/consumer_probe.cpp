@@ -132,6 +132,11 @@ ConsumerProbe::ConsumerProbe(prometheus::Registry& registry)
                   "Batches redone with every event conflict-checked, because an event known to "
                   "be new had been stored by another process")
               .Add({})),
+      known_identities_complete_(
+          gauge(registry, "eventsink_consumer_known_identities_complete",
+                "1 once the process's filter of stored identities holds every identity stored "
+                "before it started; 0 while it loads, or if it is off or was abandoned")
+              .Add({})),
       database_errors_(
           with_series(counter(registry, "eventsink_consumer_database_errors_total",
                               "PostgreSQL errors, by kind (connection, conflict, data, other)"),

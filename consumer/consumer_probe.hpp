@@ -22,6 +22,7 @@
 //   batches_row_by_row_total        counter    batches PostgreSQL refused whole
 //   known_new_events_total          counter    events inserted without a conflict check
 //   known_new_stored_total          counter    batches redone: a known-new event was stored
+//   known_identities_complete       gauge      1 once the filter of stored identities is loaded
 //   database_errors_total{kind}     counter    PostgreSQL errors
 //   retries_total                   counter    batch transactions retried
 //   rebalances_total{kind}          counter    assign / revoke callbacks
@@ -76,6 +77,8 @@ class ConsumerProbe {
   void batch_written_row_by_row() { batches_row_by_row_.Increment(); }
   void known_new_inserted(std::size_t events) { known_new_events_.Increment(double(events)); }
   void known_new_found_stored() { known_new_stored_.Increment(); }
+  // The filter of stored identities finished loading: from now on it spares conflict checks.
+  void known_identities_completed() { known_identities_complete_.Set(1); }
 
   void database_error(std::string_view kind);
   void retry() { retries_.Increment(); }
@@ -107,6 +110,7 @@ class ConsumerProbe {
   prometheus::Counter& batches_row_by_row_;
   prometheus::Counter& known_new_events_;
   prometheus::Counter& known_new_stored_;
+  prometheus::Gauge& known_identities_complete_;
   prometheus::Family<prometheus::Counter>& database_errors_;
   prometheus::Counter& retries_;
   prometheus::Family<prometheus::Counter>& rebalances_;

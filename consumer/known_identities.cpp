@@ -75,13 +75,9 @@ bool KnownIdentities::may_contain(std::string_view topic, std::string_view event
   return true;
 }
 
-std::optional<KnownIdentities> load_known_identities(pqxx::connection& connection,
-                                                     std::size_t bytes) {
-  if (bytes == 0) {
-    return std::nullopt;
-  }
+bool load_known_identities(pqxx::connection& connection, KnownIdentities& known,
+                           std::stop_token stop) {
   const auto began = std::chrono::steady_clock::now();
-  KnownIdentities known(bytes);
   pqxx::read_transaction tx(connection);
   const auto estimate =
       tx.exec1(
@@ -92,7 +88,7 @@ std::optional<KnownIdentities> load_known_identities(pqxx::connection& connectio
         "events holds {} identities, more than a filter of {} serves ({}): every event is "
         "conflict-checked (--known-identities-mib)",
         identities, size_text(known.bytes()), known.capacity());
-    return std::nullopt;
+    return false;
   };
   if (static_cast<std::size_t>(estimate) > known.capacity()) {
     return too_many("about " + std::to_string(estimate));
@@ -110,16 +106,20 @@ std::optional<KnownIdentities> load_known_identities(pqxx::connection& connectio
     if (loaded > known.capacity()) {  // the estimate was stale (a table not analyzed yet)
       return too_many("over " + std::to_string(known.capacity()));
     }
+    if (stop.stop_requested()) {
+      return false;
+    }
     const auto& last = page[page.size() - 1];
     page =
         tx.exec_params(kNextPage, kPageRows, last[0].as<std::string>(), last[1].as<std::string>());
   }
+  known.mark_complete();
   spdlog::info("known identities: {} loaded from events in {} ms into a filter of {}", loaded,
                std::chrono::duration_cast<std::chrono::milliseconds>(
                    std::chrono::steady_clock::now() - began)
                    .count(),
                size_text(known.bytes()));
-  return known;
+  return true;
 }
 
 }  // namespace eventsink

@@ -8,26 +8,29 @@
 // transaction from 7.0-8.3 us per event to 6.6-6.7 (README "What makes the sink fast").
 //
 // A plain INSERT is only right for an event not stored yet, and only the table knows. This filter
-// answers for it without asking: it holds every identity the table held when the process started
-// (load_known_identities) and every one the process has offered the table since, and a Bloom
-// filter has no false negatives, so an identity it does not hold was not stored by this process
-// nor before it started. (An identity offered by a transaction that then rolled back stays in
+// answers for it without asking once it is complete: then it holds every identity the table held
+// when the process started (load_known_identities) and every one the process has offered the
+// table since, and a Bloom filter has no false negatives, so an identity it does not hold was not
+// stored by this process nor before it started. Until then (the load runs beside the workers, so
+// that a large table does not delay the start) the workers add what they offer but conflict-check
+// every event. (An identity offered by a transaction that then rolled back stays in
 // the filter: a false positive, which costs a conflict check, nothing more.) The sink inserts the
 // events the filter does not hold plainly, the rest with ON CONFLICT DO NOTHING. The unique index
 // still stands behind every plain insert: if another process stored such an event meanwhile, the
 // insert fails with a unique violation, and SinkWriter redoes the whole batch with ON CONFLICT
 // for every event. The filter can make the sink slower, never wrong.
 //
-// Thread-safety: add() and may_contain() may run concurrently from any threads. Bits are only
-// ever set (relaxed atomic or), so a reader may miss a concurrent add, which only costs a
-// conflict check or a redone batch, never correctness.
+// Thread-safety: every method may run concurrently from any threads. Bits are only ever set
+// (relaxed atomic or), so a reader may miss a concurrent add, which only costs a conflict check
+// or a redone batch, never correctness. mark_complete() publishes the loader's bits: a thread
+// that sees complete() true sees every identity the loader added.
 #pragma once
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <optional>
+#include <stop_token>
 #include <string_view>
 
 #include <pqxx/pqxx>
@@ -52,6 +55,13 @@ class KnownIdentities {
   // that, for ever more of them (more conflict checks, never a wrong answer).
   bool may_contain(std::string_view topic, std::string_view event_id) const;
 
+  // Whether the filter holds every identity the table held when the process started, so that an
+  // identity it does not hold is certainly not stored (but by another process since: see above).
+  // False from construction until the loader calls mark_complete(); a failed or abandoned load
+  // leaves it false for good, and the filter is then never trusted.
+  bool complete() const { return complete_.load(std::memory_order_acquire); }
+  void mark_complete() { complete_.store(true, std::memory_order_release); }
+
   // How many identities the filter holds with about 1 % false positives: 10 bits each.
   std::size_t capacity() const { return blocks_ * kBitsPerBlock / 10; }
   std::size_t bytes() const { return blocks_ * kBlockBytes; }
@@ -72,15 +82,17 @@ class KnownIdentities {
 
   std::size_t blocks_;  // a power of two
   std::unique_ptr<std::atomic<std::uint64_t>[]> words_;
+  std::atomic<bool> complete_ = false;
 };
 
-// The filter a consumer process starts with: every identity in `events` (the table on the
-// connection's search_path), read in pages along the primary key. nullopt when `bytes` is 0 (the
-// filter is turned off), or when the table holds more identities than the filter's capacity
-// (pg_class's estimate): its false positives would then send nearly every event through the
-// conflict check anyway, after a long load. Rows committed by other processes while it reads may
-// be missed; that costs a redone batch at most (see above). Throws pqxx exceptions.
-std::optional<KnownIdentities> load_known_identities(pqxx::connection& connection,
-                                                     std::size_t bytes);
+// Adds every identity in `events` (the table on the connection's search_path) to `known`, read in
+// pages along the primary key, and marks it complete. Returns false, leaving it incomplete, when
+// the table holds more identities than the filter's capacity (pg_class's estimate, or the count
+// read so far): its false positives would then send nearly every event through the conflict check
+// anyway, after a long load. Returns false too when `stop` is requested, checked between pages.
+// Rows committed by other processes while it reads may be missed; that costs a redone batch at
+// most (see above). Throws pqxx exceptions.
+bool load_known_identities(pqxx::connection& connection, KnownIdentities& known,
+                           std::stop_token stop = {});
 
 }  // namespace eventsink

@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <csignal>
 #include <ctime>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <stop_token>
@@ -79,17 +80,35 @@ bool migrate(const ConsumerConfig& config, const std::stop_source& stop) {
   }
 }
 
-// The identities stored in events, for the workers to tell which events are new. An optimisation
-// only: without it (turned off, too many identities, or a failed load) every event is checked.
-std::optional<KnownIdentities> known_identities_at_start(const ConsumerConfig& config) {
-  try {
-    pqxx::connection connection(config.database_url);
-    return load_known_identities(connection, config.known_identities_mib << 20);
-  } catch (const std::exception& error) {
-    spdlog::warn("cannot read the stored identities ({}): every event is conflict-checked",
-                 error.what());
-    return std::nullopt;
+// The process's filter of stored identities (known_identities.hpp), or null when it is turned off.
+std::unique_ptr<KnownIdentities> make_known_identities(const ConsumerConfig& config) {
+  if (config.known_identities_mib == 0) {
+    return nullptr;
   }
+  return std::make_unique<KnownIdentities>(config.known_identities_mib << 20);
+}
+
+// Loads `known` beside the workers: a table of millions of identities takes seconds to read (7 s
+// for 6.5 million here, warm; 29 s just after they were bulk-inserted), and the process should
+// not wait for that to serve its API and consume. The workers add what they write meanwhile and
+// conflict-check every event until the load completes. An optimisation only: if it fails, every
+// event stays checked. The thread stops between pages when the returned jthread is destroyed;
+// `config`, `known` and `probe` must outlive it.
+std::jthread load_known_identities_in_background(const ConsumerConfig& config,
+                                                 KnownIdentities& known, ConsumerProbe& probe) {
+  return std::jthread([&config, &known, &probe](std::stop_token stop) {
+    spdlog::info(
+        "known identities: loading from events; until then every event is conflict-checked");
+    try {
+      pqxx::connection connection(config.database_url);
+      if (load_known_identities(connection, known, stop)) {
+        probe.known_identities_completed();
+      }
+    } catch (const std::exception& error) {
+      spdlog::warn("cannot read the stored identities ({}): every event is conflict-checked",
+                   error.what());
+    }
+  });
 }
 
 WorkerSettings worker_settings(const ConsumerConfig& config, int index, KnownIdentities* known) {
@@ -122,11 +141,13 @@ int run(const ConsumerConfig& config, const sigset_t& signals) {
   if (config.migrate_only) {
     return 0;
   }
-  // Declared before the workers, which use it until they are joined.
-  auto known_identities = known_identities_at_start(config);
-
+  // Declared before its loader and the workers, which use it until they are joined.
+  const auto known_identities = make_known_identities(config);
   auto registry = std::make_shared<prometheus::Registry>();
   ConsumerProbe probe(*registry);
+  const std::jthread known_identities_loader =
+      known_identities ? load_known_identities_in_background(config, *known_identities, probe)
+                       : std::jthread();
   HealthCheck health(config.database_url, config.brokers);
   // Declared before the server: the server's threads call into the API until it is destroyed.
   std::unique_ptr<HttpApi> api;
@@ -151,9 +172,7 @@ int run(const ConsumerConfig& config, const sigset_t& signals) {
     for (int index = 0; index < config.workers; ++index) {
       workers.emplace_back([&, index] {
         try {
-          Worker worker(
-              worker_settings(config, index, known_identities ? &*known_identities : nullptr),
-              probe);
+          Worker worker(worker_settings(config, index, known_identities.get()), probe);
           worker.run(stop.get_token());
         } catch (const std::exception& error) {
           spdlog::critical("worker {} stopped: {}", index, error.what());

@@ -434,7 +434,8 @@ SinkWriter::SinkWriter(pqxx::connection& connection, std::string consumer_group,
 WriteResult SinkWriter::write(Batch& batch, const std::vector<OffsetAdvance>& offsets) {
   bool known_new_stored = false;
   try {
-    if (known_ != nullptr && checked_batches_left_ == 0) {
+    // Until the filter is complete an identity it does not hold may still be stored.
+    if (known_ != nullptr && known_->complete() && checked_batches_left_ == 0) {
       try {
         return write_once(batch, offsets, Mode::kBulk);
       } catch (const pqxx::unique_violation& error) {

@@ -105,9 +105,9 @@ class SinkWriter {
   // insert statement, a larger one with COPY into the staging table (sink_writer.cpp says why);
   // the effect is the same.
   //
-  // `known`, if given, must outlive the writer and hold every identity of the events table
-  // (load_known_identities); the writer adds the identities of every batch it offers the table.
-  // Without it every event is conflict-checked.
+  // `known`, if given, must outlive the writer; the writer adds the identities of every batch it
+  // offers the table, and trusts the filter once it is complete (load_known_identities). Without
+  // it, or while it is incomplete, every event is conflict-checked.
   SinkWriter(pqxx::connection& connection, std::string consumer_group,
              std::size_t array_staging_limit = kDefaultArrayStagingLimit,
              KnownIdentities* known = nullptr);

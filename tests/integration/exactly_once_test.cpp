@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <random>
+#include <stop_token>
 #include <thread>
 
 #include <signal.h>
@@ -234,12 +235,12 @@ TEST_F(ExactlyOnce, AnEventKnownNewButStoredByAnotherProcessIsCountedOnce) {
   const TopicPartition p1{topic(), 1};
   auto connection_a = connect();
   auto connection_b = connect();
-  auto known_b = load_known_identities(connection_b, 64 * 1024);  // B starts: nothing stored
-  ASSERT_TRUE(known_b.has_value());
+  KnownIdentities known_b(64 * 1024);
+  ASSERT_TRUE(load_known_identities(connection_b, known_b));  // B starts: nothing stored
   PartitionClaims claims_a(connection_a, "group", "process-a");
   PartitionClaims claims_b(connection_b, "group", "process-b");
   SinkWriter writer_a(connection_a, "group");
-  SinkWriter writer_b(connection_b, "group", SinkWriter::kDefaultArrayStagingLimit, &*known_b);
+  SinkWriter writer_b(connection_b, "group", SinkWriter::kDefaultArrayStagingLimit, &known_b);
 
   // Process A stores "taken" (a record without a key, say, on A's partition).
   const auto claim_a = claims_a.claim({p0}).at(0);
@@ -275,8 +276,8 @@ TEST_F(ExactlyOnce, AnEventKnownNewButStoredByAnotherProcessIsCountedOnce) {
             2)
       << "the redone batch still moved its partition's offset, once";
   // Both are stored now, so B's filter holds them from here on.
-  EXPECT_TRUE(known_b->may_contain("order.created", "taken"));
-  EXPECT_TRUE(known_b->may_contain("order.created", "fresh"));
+  EXPECT_TRUE(known_b.may_contain("order.created", "taken"));
+  EXPECT_TRUE(known_b.may_contain("order.created", "fresh"));
 
   // For the next batches B checks every event, even one its filter does not hold.
   Batch next;
@@ -310,16 +311,16 @@ TEST_F(ExactlyOnce, EventsKnownNewGoInPlainlyAndTheStoredOnesAreChecked) {
   const TopicPartition p0{topic(), 0};
   auto connection = connect();
   const auto claim = store_first_batch(topic(), connection, "old-", 10);  // before the start
-  auto known = load_known_identities(connection, 64 * 1024);
-  ASSERT_TRUE(known.has_value());
+  KnownIdentities known(64 * 1024);
+  ASSERT_TRUE(load_known_identities(connection, known));
   for (int i = 0; i < 10; ++i) {
-    EXPECT_TRUE(known->may_contain("order.created", "old-" + std::to_string(i)));
+    EXPECT_TRUE(known.may_contain("order.created", "old-" + std::to_string(i)));
   }
   // Each way of staging (arrays for a small batch, COPY for a large one): 3 stored events
   // again, 4 new ones, one of them twice.
   std::int64_t offset = 10;
   for (const std::size_t array_limit : {std::size_t{100}, std::size_t{0}}) {
-    SinkWriter staged_by(connection, "group", array_limit, &*known);
+    SinkWriter staged_by(connection, "group", array_limit, &known);
     const std::string round = array_limit == 0 ? "copy-" : "arrays-";
     Batch batch;
     const auto first = offset;
@@ -350,12 +351,61 @@ TEST_F(ExactlyOnce, NoFilterIsLoadedForMoreIdentitiesThanItServes) {
   auto connection = connect();
   const auto capacity = static_cast<std::int64_t>(KnownIdentities(64).capacity());
   store_first_batch(topic(), connection, "", capacity + 1);
-  EXPECT_FALSE(load_known_identities(connection, 64).has_value())
+  KnownIdentities small(64);
+  EXPECT_FALSE(load_known_identities(connection, small))
       << capacity + 1 << " identities, a filter for " << capacity;
-  EXPECT_TRUE(load_known_identities(connection, 1024).has_value());
-  EXPECT_FALSE(load_known_identities(connection, 0).has_value()) << "0: turned off";
+  EXPECT_FALSE(small.complete()) << "an abandoned load is never trusted";
+  KnownIdentities large(1024);
+  EXPECT_TRUE(load_known_identities(connection, large));
+  EXPECT_TRUE(large.complete());
   pqxx::nontransaction(connection).exec0("ANALYZE events");  // the estimate, then, says so
-  EXPECT_FALSE(load_known_identities(connection, 64).has_value());
+  KnownIdentities small_again(64);
+  EXPECT_FALSE(load_known_identities(connection, small_again));
+  EXPECT_FALSE(small_again.complete());
+}
+
+// The consumer loads its filter beside its workers (consumer/main.cpp). Until the load completes
+// the filter does not yet hold what was stored before the start, so the writer must check every
+// event, while adding what it writes; from then on it inserts the events the filter does not hold
+// plainly.
+TEST_F(ExactlyOnce, WhileTheFilterLoadsEveryEventIsChecked) {
+  const TopicPartition p0{topic(), 0};
+  auto connection = connect();
+  const auto claim = store_first_batch(topic(), connection, "old-", 3);  // before the start
+  KnownIdentities known(64 * 1024);
+  SinkWriter writer(connection, "group", SinkWriter::kDefaultArrayStagingLimit, &known);
+  const auto write = [&](std::int64_t first, const std::vector<std::string>& event_ids) {
+    Batch batch;
+    std::int64_t offset = first;
+    for (const auto& event_id : event_ids) {
+      batch.add_event({topic(), 0, offset++}, make_event("order.created", event_id));
+    }
+    return writer.write(
+        batch, {{.tp = p0, .epoch = claim.epoch, .expected_next = first, .new_next = offset}});
+  };
+
+  const auto loading = write(3, {"old-0", "new-0", "new-1"});
+  EXPECT_EQ(loading.status, WriteResult::Status::kCommitted);
+  EXPECT_EQ(loading.known_new, 0u) << "an incomplete filter is not trusted";
+  EXPECT_FALSE(loading.known_new_stored) << "old-0 went through the conflict check";
+  ASSERT_EQ(loading.topics.size(), 1u);
+  EXPECT_EQ(loading.topics[0].unique, 2);
+  EXPECT_TRUE(known.may_contain("order.created", "new-0")) << "written while loading: added";
+
+  std::stop_source stopped;
+  stopped.request_stop();
+  EXPECT_FALSE(load_known_identities(connection, known, stopped.get_token()));
+  EXPECT_FALSE(known.complete()) << "a stopped load is never trusted";
+  ASSERT_TRUE(load_known_identities(connection, known));
+
+  const auto loaded = write(6, {"old-1", "new-0", "new-2"});
+  EXPECT_EQ(loaded.status, WriteResult::Status::kCommitted);
+  EXPECT_EQ(loaded.known_new, 1u) << "new-2 only: the rest are held";
+  EXPECT_FALSE(loaded.known_new_stored);
+  ASSERT_EQ(loaded.topics.size(), 1u);
+  EXPECT_EQ(loaded.topics[0].unique, 1);
+  EXPECT_EQ(query_value<std::int64_t>("SELECT count(*) FROM events"), 6);
+  EXPECT_EQ(query_value<std::int64_t>("SELECT duplicates FROM topic_stats"), 3);
 }
 
 // A small batch is staged as array parameters, a large one with COPY (SinkWriter's

@@ -511,6 +511,10 @@ TEST_F(Observability, EveryDashboardQueryAndAlertRuleWorksOnALiveSinkAndCounters
                 counter("eventsink_consumer_stale_records_dropped_total"),
             double(total));
   EXPECT_EQ(counter("eventsink_consumer_database_errors_total"), 0.0) << "database errors";
+  EXPECT_EQ(counter("eventsink_consumer_known_identities_complete"), 1.0)
+      << "the filter of stored identities (an empty table) loaded beside the workers";
+  EXPECT_GT(counter("eventsink_consumer_known_new_events_total"), 0.0)
+      << "once loaded, the filter spares new events the conflict check";
   EXPECT_EQ(counter("eventsink_consumer_assigned_partitions"), double(kPartitions));
   EXPECT_GT(counter("eventsink_consumer_last_commit_timestamp_seconds"), 0);
   // The per-reason dead-letter series agree with the table, reason by reason.

@@ -137,12 +137,14 @@ bool caught_up(const GroundTruth& truth, const std::string& database_url) {
 }
 
 InProcessWorker::InProcessWorker(WorkerSettings settings)
-    : probe_(registry_), known_identities_([&] {
-        pqxx::connection connection(settings.database_url);
-        return load_known_identities(connection, KnownIdentities::kDefaultMib << 20);
-      }()) {
-  // As eventsink-consumer does (consumer/main.cpp): the filter outlives the worker's thread.
-  settings.known_identities = known_identities_ ? &*known_identities_ : nullptr;
+    : probe_(registry_), known_identities_(KnownIdentities::kDefaultMib << 20) {
+  // As eventsink-consumer does (consumer/main.cpp), but loaded before the worker starts, so that
+  // tests know the filter is trusted from the first batch. It outlives the worker's thread.
+  pqxx::connection connection(settings.database_url);
+  if (!load_known_identities(connection, known_identities_)) {
+    throw std::runtime_error("the filter of stored identities did not load");
+  }
+  settings.known_identities = &known_identities_;
   thread_ = std::jthread([this, settings = std::move(settings)](std::stop_token stop) {
     Worker worker(settings, probe_);
     worker.run(stop);

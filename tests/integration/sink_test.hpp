@@ -100,7 +100,7 @@ class InProcessWorker {
  private:
   prometheus::Registry registry_;
   ConsumerProbe probe_;
-  std::optional<KnownIdentities> known_identities_;  // this "process's", as the consumer's
+  KnownIdentities known_identities_;  // this "process's", as the consumer's
   std::jthread thread_;
 };
 

@@ -63,6 +63,17 @@ TEST(KnownIdentities, SizeIsAPowerOfTwoOfAtLeastOneBlock) {
   EXPECT_EQ(KnownIdentities(8 << 20).capacity(), (std::size_t{8} << 20) * 8 / 10);
 }
 
+// Only a loaded filter may be trusted (SinkWriter asks complete()): adding identities, as the
+// workers do while it loads, does not complete it.
+TEST(KnownIdentities, IsCompleteOnlyOnceMarked) {
+  KnownIdentities known(1024);
+  EXPECT_FALSE(known.complete());
+  known.add("order.created", "o-1");
+  EXPECT_FALSE(known.complete());
+  known.mark_complete();
+  EXPECT_TRUE(known.complete());
+}
+
 // Workers of one process share the filter: adds and lookups from several threads at once (the
 // sanitizer build's TSan run checks the synchronisation).
 TEST(KnownIdentities, ThreadsAddAndLookUpConcurrently) {
